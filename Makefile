@@ -1,0 +1,39 @@
+# The front door: `make run` for the demo, `make test` for the whole suite.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: install run test lint format bench migrations-check clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	bash devtools/system-deps.sh
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements-dev.txt
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: install
+	$(PY) -m devtools.run
+
+test: install lint migrations-check
+	$(PY) -m pytest
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+migrations-check: install
+	DJANGO_DEBUG=true $(PY) manage.py makemigrations --check --dry-run
+
+bench: install
+	$(PY) bench/run.py
+
+clean:
+	rm -rf $(VENV) .demo db.sqlite3 staticfiles

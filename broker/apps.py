@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class BrokerConfig(AppConfig):
+    name = "broker"
+    verbose_name = "Identity and audit"
+
+    def ready(self) -> None:
+        from broker import signals  # noqa: F401  (connects the sign-in audit)

@@ -1,0 +1,37 @@
+"""The audit trail: one append-only row per security-relevant event.
+
+Rows name the actor, the source address and what happened, never a secret:
+an AccessKeyId identifies a credential without granting anything.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class AuditEvent(models.Model):
+    class Action(models.TextChoices):
+        SIGNIN = "signin", "Sign-in"
+        SIGNIN_FAILED = "signin.failed", "Sign-in failed"
+        SIGNOUT = "signout", "Sign-out"
+        CREDENTIALS = "credentials.issued", "Credentials issued"
+        CONSOLE = "console.url", "Console sign-in URL"
+        REFUSED = "access.refused", "Access refused"
+        GRANT_CHANGED = "grant.changed", "Grant changed"
+        GRANTS_LOADED = "grants.loaded", "Grants file loaded"
+
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    action = models.CharField(max_length=40, choices=Action.choices, db_index=True)
+    actor = models.CharField(max_length=255, blank=True, db_index=True)
+    source_ip = models.GenericIPAddressField(null=True, blank=True)
+    role_alias = models.CharField(max_length=64, blank=True, db_index=True)
+    method = models.CharField(max_length=40, blank=True)
+    access_key_id = models.CharField(max_length=128, blank=True, db_index=True)
+    outcome = models.CharField(max_length=20, default="ok")
+    detail = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.action} {self.actor}"

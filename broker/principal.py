@@ -1,0 +1,25 @@
+"""Who is asking: a username, the groups that decide access, and attributes.
+
+Every sign-in method (local, LDAP, SAML, API token) ends in a ``Principal``
+so that the access decision never needs to know how the caller signed in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Principal:
+    username: str
+    groups: frozenset[str] = frozenset()
+    attributes: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
+    kind: str = "user"
+
+    @classmethod
+    def from_user(cls, user: Any) -> Principal:
+        return cls(
+            username=user.get_username(),
+            groups=frozenset(user.groups.values_list("name", flat=True)),
+        )

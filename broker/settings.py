@@ -1,0 +1,161 @@
+"""The one settings module, fed by environment variables.
+
+Each block says what it is for. Parsers in ``broker.env`` are strict, and a
+production start (``DJANGO_DEBUG`` off) without its secrets stops with a
+message naming the missing variable.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dj_database_url
+
+from broker.env import envbool, envint, envlist, envsecret, envstr, require
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+# --- Core -----------------------------------------------------------------
+DEBUG = envbool("DJANGO_DEBUG", False)
+SECRET_KEY = require("DJANGO_SECRET_KEY", envsecret("DJANGO_SECRET_KEY"), debug=DEBUG) or (
+    "dev-only-insecure-secret-key-never-use-in-production"
+)
+ALLOWED_HOSTS = envlist("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1")
+BROKER_BASE_URL = envstr("BROKER_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+CSRF_TRUSTED_ORIGINS = [BROKER_BASE_URL]
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "broker",
+    "federation",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "broker.middleware.AuditContextMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "broker.urls"
+WSGI_APPLICATION = "broker.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- Database: SQLite with no set-up, anything else through DATABASE_URL ---
+DATABASES = {
+    "default": dj_database_url.parse(
+        envstr("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
+        conn_max_age=envint("DATABASE_CONN_MAX_AGE", 60, minimum=0),
+    )
+}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Redis: cache and Celery broker ---------------------------------------
+REDIS_URL = envstr("REDIS_URL", "redis://127.0.0.1:6379/0")
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "broker",
+        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+    }
+}
+CELERY_BROKER_URL = REDIS_URL
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_SOFT_TIME_LIMIT = 30
+CELERY_TASK_TIME_LIMIT = 60
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+
+# --- Sign-in ---------------------------------------------------------------
+AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "portal"
+LOGOUT_REDIRECT_URL = "login"
+SESSION_COOKIE_AGE = envint("BROKER_SESSION_SECONDS", 8 * 3600, minimum=300)
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = BROKER_BASE_URL.startswith("https://")
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+
+# --- Web layer -------------------------------------------------------------
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+if envbool("BROKER_TRUST_PROXY", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+BROKER_TRUST_PROXY = envbool("BROKER_TRUST_PROXY", False)
+
+# --- Credentials: encryption at rest and AWS endpoints ----------------------
+BROKER_ENCRYPTION_KEYS = envlist("BROKER_ENCRYPTION_KEYS", envsecret("BROKER_ENCRYPTION_KEYS"))
+if not BROKER_ENCRYPTION_KEYS:
+    require("BROKER_ENCRYPTION_KEYS", "", debug=DEBUG)
+BROKER_SIGNIN_URL = envstr("BROKER_SIGNIN_URL")
+BROKER_CONSOLE_DESTINATIONS = envlist("BROKER_CONSOLE_DESTINATIONS")
+BROKER_STS_CONNECT_TIMEOUT = envint("BROKER_STS_CONNECT_TIMEOUT", 3, minimum=1)
+BROKER_STS_READ_TIMEOUT = envint("BROKER_STS_READ_TIMEOUT", 10, minimum=1)
+BROKER_STS_MAX_ATTEMPTS = envint("BROKER_STS_MAX_ATTEMPTS", 3, minimum=1)
+# True when the broker's own AWS credentials are a role session, so AWS caps
+# chained AssumeRole sessions at one hour. "auto" asks GetCallerIdentity once.
+BROKER_ROLE_CHAINING = envstr("BROKER_ROLE_CHAINING", "auto").lower()
+
+# --- Internationalisation and static files ---------------------------------
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+# Serve straight from static/ when collectstatic has not run (demo, tests).
+WHITENOISE_USE_FINDERS = True
+
+# --- Logging: readable lines, secrets never reach a handler ----------------
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"redact": {"()": "broker.redaction.RedactSecretsFilter"}},
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]}},
+    "root": {"handlers": ["console"], "level": envstr("LOG_LEVEL", "INFO").upper()},
+    "loggers": {
+        "botocore": {"level": "WARNING"},
+        "urllib3": {"level": "WARNING"},
+        "werkzeug": {"level": "WARNING"},
+    },
+}

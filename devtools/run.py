@@ -1,0 +1,182 @@
+"""``make run``: the whole demo on localhost, stopped together with Ctrl-C.
+
+Starts moto (the AWS endpoint) and provisions the demo roles in it, the
+sign-in endpoint stand-in, Redis when none answers, migrates and seeds the
+database, then serves gunicorn, a Celery worker and beat. Each piece can
+also be started alone; the README lists the commands.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from cryptography.fernet import Fernet
+
+ROOT = Path(__file__).resolve().parent.parent
+STATE = ROOT / ".demo"
+BIN = Path(sys.executable).parent
+HOST = "127.0.0.1"
+
+
+def _port(name: str, default: int) -> int:
+    return int(os.environ.get(name, default))
+
+
+def _answers(port: int) -> bool:
+    with socket.socket() as probe:
+        probe.settimeout(0.5)
+        return probe.connect_ex((HOST, port)) == 0
+
+
+def _wait_http(url: str, what: str, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2):  # noqa: S310 - loopback only
+                return
+        except OSError as exc:
+            if getattr(exc, "code", None):  # an HTTP error still means it is up
+                return
+            time.sleep(0.3)
+    raise SystemExit(f"run: {what} did not start on {url}")
+
+
+def _persistent_secret(name: str, make: callable) -> str:  # type: ignore[valid-type]
+    path = STATE / name
+    if not path.exists():
+        path.write_text(make())
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+class Supervisor:
+    def __init__(self) -> None:
+        self.children: list[tuple[str, subprocess.Popen[bytes]]] = []
+
+    def start(self, name: str, argv: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
+        child = subprocess.Popen(argv, cwd=ROOT, env=env)  # noqa: S603 - our own argv
+        self.children.append((name, child))
+        return child
+
+    def stop(self) -> None:
+        for _, child in reversed(self.children):
+            if child.poll() is None:
+                child.terminate()
+        for name, child in self.children:
+            try:
+                child.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                print(f"run: {name} did not stop; killing it")
+                child.kill()
+
+    def watch(self) -> None:
+        while True:
+            for name, child in self.children:
+                if child.poll() is not None:
+                    raise SystemExit(f"run: {name} exited with {child.returncode}; stopping the demo")
+            time.sleep(1)
+
+
+def _redis(supervisor: Supervisor, env: dict[str, str]) -> str:
+    if os.environ.get("REDIS_URL"):
+        return os.environ["REDIS_URL"]
+    if _answers(6379):
+        return f"redis://{HOST}:6379/0"
+    port = _port("DEMO_REDIS_PORT", 6380)
+    server = shutil.which("redis-server") or "/usr/bin/redis-server"
+    supervisor.start(
+        "redis", [server, "--bind", HOST, "--port", str(port), "--save", "", "--appendonly", "no"], env
+    )
+    time.sleep(0.5)
+    return f"redis://{HOST}:{port}/0"
+
+
+def main() -> None:
+    STATE.mkdir(exist_ok=True)
+    web, moto, signin = (
+        _port("BROKER_PORT", 8000),
+        _port("DEMO_MOTO_PORT", 5000),
+        _port("DEMO_SIGNIN_PORT", 5001),
+    )
+    for port in (web, moto, signin):
+        if _answers(port):
+            raise SystemExit(
+                f"run: port {port} is taken; set BROKER_PORT / DEMO_MOTO_PORT / DEMO_SIGNIN_PORT"
+            )
+    env = dict(os.environ)
+    env.update(
+        DJANGO_DEBUG="true",
+        DJANGO_SECRET_KEY=_persistent_secret("secret-key", lambda: secrets.token_urlsafe(50)),
+        BROKER_ENCRYPTION_KEYS=_persistent_secret("fernet-key", lambda: Fernet.generate_key().decode()),
+        BROKER_BASE_URL=f"http://{HOST}:{web}",
+        AWS_ENDPOINT_URL=f"http://{HOST}:{moto}",
+        AWS_REGION="us-east-1",
+        AWS_DEFAULT_REGION="us-east-1",
+        BROKER_SIGNIN_URL=f"http://{HOST}:{signin}/federation",
+        PYTHONUNBUFFERED="1",
+    )
+    supervisor = Supervisor()
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    try:
+        env["REDIS_URL"] = _redis(supervisor, env)
+        supervisor.start("moto", [str(BIN / "moto_server"), "-H", HOST, "-p", str(moto)], env)
+        _wait_http(f"http://{HOST}:{moto}/moto-api/", "moto")
+        from devtools.aws_demo import provision
+
+        env.update(provision(env["AWS_ENDPOINT_URL"]).env())
+        supervisor.start(
+            "signin", [sys.executable, "-m", "devtools.signin_emulator", "--port", str(signin)], env
+        )
+        manage = [sys.executable, "manage.py"]
+        subprocess.run([*manage, "migrate", "--no-input", "-v0"], cwd=ROOT, env=env, check=True)  # noqa: S603
+        subprocess.run([*manage, "seeddemo"], cwd=ROOT, env=env, check=True)  # noqa: S603
+        subprocess.run([*manage, "collectstatic", "--no-input", "-v0"], cwd=ROOT, env=env, check=True)  # noqa: S603
+        supervisor.start(
+            "gunicorn",
+            [str(BIN / "gunicorn"), "broker.wsgi", "-b", f"{HOST}:{web}", "-c", "gunicorn.conf.py"],
+            env,
+        )
+        supervisor.start(
+            "worker", [str(BIN / "celery"), "-A", "broker", "worker", "-l", "warning", "-c", "2"], env
+        )
+        supervisor.start(
+            "beat",
+            [
+                str(BIN / "celery"),
+                "-A",
+                "broker",
+                "beat",
+                "-l",
+                "warning",
+                "-s",
+                str(STATE / "celerybeat-schedule"),
+            ],
+            env,
+        )
+        _wait_http(f"http://{HOST}:{web}/healthz", "gunicorn")
+        print(
+            f"\n  Broker portal:  http://{HOST}:{web}/\n"
+            f"  Admin:          http://{HOST}:{web}/admin/  (admin / admin-demo-pass)\n"
+            "  Sign in as alice / alice-demo-pass (developers) or bob / bob-demo-pass (auditors).\n"
+            f"  AWS is moto at {env['AWS_ENDPOINT_URL']}; console sign-in goes to the local stand-in.\n"
+            "  Ctrl-C stops everything.\n",
+            flush=True,
+        )
+        supervisor.watch()
+    except KeyboardInterrupt:
+        print("\nrun: stopping")
+    finally:
+        supervisor.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,107 @@
+"""The access decision: which roles a principal may use, and on what terms.
+
+This is the only module that answers that question; the portal, the API,
+the admin and the tasks all ask it. A role the principal may not use and a
+role that does not exist raise the same ``RoleNotAvailable``, so callers
+cannot probe for role names.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from broker.principal import Principal
+from federation.models import MIN_SESSION_SECONDS, Grant, Role
+
+
+class RoleNotAvailable(Exception):
+    """The role does not exist or the principal holds no grant for it."""
+
+    def __init__(self, alias: str) -> None:
+        super().__init__(f"role {alias!r} is not available to you")
+        self.alias = alias
+
+
+class DurationOutOfRange(ValueError):
+    """A requested session length falls outside what the grant allows."""
+
+
+@dataclass(frozen=True)
+class Entitlement:
+    """A role a principal may use, with the terms of the grants that give it."""
+
+    role: Role
+    default_seconds: int
+    max_seconds: int
+    session_policy: dict[str, Any] | None
+
+    def duration(self, requested: int | None, *, cap: int | None = None) -> int:
+        """The session length to ask STS for, or ``DurationOutOfRange``."""
+        upper = min(self.max_seconds, cap) if cap else self.max_seconds
+        if requested is None:
+            return min(self.default_seconds, upper)
+        if not MIN_SESSION_SECONDS <= requested <= upper:
+            raise DurationOutOfRange(
+                f"duration must be between {MIN_SESSION_SECONDS} and {upper} seconds for {self.role.alias}"
+            )
+        return requested
+
+
+def _merge_policies(grants: list[Grant]) -> dict[str, Any] | None:
+    """The broadest terms among the grants: any unscoped grant means no scoping.
+
+    Scoped grants are unioned by concatenating their statements, so each
+    grant's allowances survive (a Deny in one applies to all, which errs safe).
+    """
+    if any(not grant.session_policy for grant in grants):
+        return None
+    statements: list[Any] = []
+    for grant in grants:
+        body = grant.session_policy["Statement"]
+        statements.extend(body if isinstance(body, list) else [body])
+    return {"Version": "2012-10-17", "Statement": statements}
+
+
+def _entitlement(role: Role, grants: list[Grant]) -> Entitlement:
+    defaults = [grant.session_seconds for grant in grants if grant.session_seconds]
+    default = max(defaults) if defaults else min(3600, role.max_session_seconds)
+    return Entitlement(
+        role=role,
+        default_seconds=min(default, role.max_session_seconds),
+        max_seconds=role.max_session_seconds,
+        session_policy=_merge_policies(grants),
+    )
+
+
+def entitlements(principal: Principal) -> list[Entitlement]:
+    """Every role the principal may use, ordered by account then alias."""
+    grants = (
+        Grant.objects.filter(group__name__in=principal.groups)
+        .select_related("role", "role__account")
+        .order_by("role__account__name", "role__alias")
+    )
+    by_role: dict[int, tuple[Role, list[Grant]]] = {}
+    for grant in grants:
+        by_role.setdefault(grant.role_id, (grant.role, []))[1].append(grant)
+    return [_entitlement(role, role_grants) for role, role_grants in by_role.values()]
+
+
+def access_role(principal: Principal, alias: str) -> Entitlement:
+    """The principal's entitlement to one role, or ``RoleNotAvailable``."""
+    grants = list(
+        Grant.objects.filter(group__name__in=principal.groups, role__alias=alias).select_related(
+            "role", "role__account"
+        )
+    )
+    if not grants:
+        raise RoleNotAvailable(alias)
+    return _entitlement(grants[0].role, grants)
+
+
+def holders(role: Role) -> list[str]:
+    """Usernames that can reach a role through their groups (for the admin)."""
+    from django.contrib.auth import get_user_model
+
+    users = get_user_model().objects.filter(groups__aws_grants__role=role, is_active=True).distinct()
+    return sorted(users.values_list("username", flat=True))

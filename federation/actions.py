@@ -1,0 +1,156 @@
+"""Multi-step operations with side effects: the STS call, the ledger, the audit.
+
+Views, the API, the admin and Celery tasks call these keyword-only
+functions, so every credential leaves exactly one ledger row and one audit
+event however it was asked for.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from broker import audit
+from broker.principal import Principal
+from federation import signin, sts
+from federation.access import Entitlement, access_role
+from federation.models import ASSUME_ROLE, Issuance
+from federation.policies import validate_policy
+
+
+@dataclass(frozen=True)
+class Issued:
+    credentials: sts.Credentials
+    entitlement: Entitlement
+    duration_seconds: int
+
+
+def _obtain(entitlement: Entitlement, *, principal: Principal, duration_seconds: int) -> sts.Credentials:
+    role = entitlement.role
+    if role.method == ASSUME_ROLE:
+        return sts.assume_role(
+            role_arn=role.arn,
+            username=principal.username,
+            duration_seconds=duration_seconds,
+            policy=entitlement.session_policy,
+        )
+    policy = role.federation_policy
+    if entitlement.session_policy:
+        # A federated user's rights are the intersection of this policy with
+        # the broker user's own, so a grant's scoping replaces the role's.
+        policy = entitlement.session_policy
+    return sts.get_federation_token(
+        username=principal.username, duration_seconds=duration_seconds, policy=policy
+    )
+
+
+def _ledger(issued: Issued, *, principal: Principal, purpose: str, source_ip: str | None) -> None:
+    role = issued.entitlement.role
+    Issuance.objects.create(
+        username=principal.username,
+        role=role,
+        role_alias=role.alias,
+        method=role.method,
+        purpose=purpose,
+        access_key_id=issued.credentials.access_key_id,
+        expires_at=issued.credentials.expiration,
+        source_ip=source_ip,
+    )
+
+
+def issue_credentials(
+    *,
+    principal: Principal,
+    alias: str,
+    duration_seconds: int | None = None,
+    purpose: str = "cli",
+    source_ip: str | None = None,
+) -> Issued:
+    """Obtain a session for ``alias`` on the principal's terms, ledgered and audited.
+
+    Raises ``RoleNotAvailable``, ``DurationOutOfRange`` or an ``StsError``;
+    refusals are audited too, so a probe for roles leaves a trace.
+    """
+    try:
+        entitlement = access_role(principal, alias)
+        if entitlement.session_policy:
+            validate_policy(entitlement.session_policy)
+        duration = entitlement.duration(duration_seconds, cap=_cap(entitlement))
+        credentials = _obtain(entitlement, principal=principal, duration_seconds=duration)
+    except Exception as exc:
+        audit.record(
+            "access.refused",
+            actor=principal.username,
+            source_ip=source_ip,
+            role_alias=alias[:64],
+            outcome="denied",
+            reason=type(exc).__name__,
+            purpose=purpose,
+        )
+        raise
+    issued = Issued(credentials=credentials, entitlement=entitlement, duration_seconds=duration)
+    with transaction.atomic():
+        _ledger(issued, principal=principal, purpose=purpose, source_ip=source_ip)
+        if purpose != "console":
+            audit.record(
+                "credentials.issued",
+                actor=principal.username,
+                source_ip=source_ip,
+                role_alias=alias,
+                method=credentials.method,
+                access_key_id=credentials.access_key_id,
+                purpose=purpose,
+                expires_at=credentials.expiration.isoformat(),
+            )
+    return issued
+
+
+def _cap(entitlement: Entitlement) -> int | None:
+    return sts.chaining_cap() if entitlement.role.method == ASSUME_ROLE else None
+
+
+def console_link(
+    *,
+    principal: Principal,
+    alias: str,
+    duration_seconds: int | None = None,
+    destination: str | None = None,
+    source_ip: str | None = None,
+) -> signin.ConsoleLink:
+    """A one-time console sign-in URL; the destination is checked before any STS call."""
+    entitlement = access_role(principal, alias)
+    page = signin.check_destination(destination, entitlement.role.partition)
+    issued = issue_credentials(
+        principal=principal,
+        alias=alias,
+        duration_seconds=duration_seconds,
+        purpose="console",
+        source_ip=source_ip,
+    )
+    chained = _cap(entitlement) is not None
+    duration = (
+        issued.duration_seconds
+        if signin.session_duration_allowed(issued.credentials, chained=chained)
+        else None
+    )
+    fields = {
+        "actor": principal.username,
+        "source_ip": source_ip,
+        "role_alias": alias,
+        "method": issued.credentials.method,
+        "access_key_id": issued.credentials.access_key_id,
+        "destination": page,
+    }
+    try:
+        link = signin.login_url(
+            issued.credentials,
+            partition=entitlement.role.partition,
+            destination=page,
+            session_duration=duration,
+        )
+    except signin.SigninError as exc:
+        audit.record("console.url", outcome="error", reason=str(exc), **fields)
+        raise
+    audit.record("console.url", expires_at=link.session_expires_at.isoformat(), **fields)
+    return link

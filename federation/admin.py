@@ -1,0 +1,91 @@
+"""Admin for accounts, roles and grants; the ledger is read-only."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.models import Group
+from django.utils.html import format_html_join
+
+from broker.admin import ReadOnlyAdmin
+from broker.principal import Principal
+from federation.access import entitlements, holders
+from federation.models import AwsAccount, Grant, Issuance, Role
+
+
+class GrantInline(admin.TabularInline):
+    model = Grant
+    extra = 0
+    autocomplete_fields = ["role"]
+
+
+class GrantByRoleInline(admin.TabularInline):
+    model = Grant
+    extra = 0
+    autocomplete_fields = ["group"]
+    verbose_name = "grant to a group"
+
+
+@admin.register(AwsAccount)
+class AwsAccountAdmin(admin.ModelAdmin):
+    list_display = ["name", "account_id", "partition"]
+    search_fields = ["name", "account_id"]
+
+
+@admin.register(Role)
+class RoleAdmin(admin.ModelAdmin):
+    list_display = ["alias", "account", "method", "max_session_seconds"]
+    list_filter = ["account"]
+    search_fields = ["alias", "arn", "description", "account__name", "account__account_id"]
+    inlines = [GrantByRoleInline]
+    readonly_fields = ["who_can_reach_it"]
+
+    @admin.display(description="Who can reach it")
+    def who_can_reach_it(self, role: Role) -> str:
+        names = holders(role) if role.pk else []
+        return ", ".join(names) or "nobody yet"
+
+
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class GroupWithGrantsAdmin(GroupAdmin):
+    inlines = [GrantInline]
+
+
+User = get_user_model()
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class UserWithRolesAdmin(UserAdmin):
+    readonly_fields = [*UserAdmin.readonly_fields, "reachable_roles"]
+    fieldsets = [*UserAdmin.fieldsets, ("AWS access", {"fields": ["reachable_roles"]})]
+
+    @admin.display(description="Roles this user can reach")
+    def reachable_roles(self, user) -> str:  # type: ignore[no-untyped-def]
+        if not user.pk:
+            return "—"
+        mine = entitlements(Principal.from_user(user))
+        return (
+            format_html_join(", ", "{} ({})", ((e.role.alias, e.role.account.name) for e in mine)) or "none"
+        )
+
+
+@admin.register(Issuance)
+class IssuanceAdmin(ReadOnlyAdmin):
+    list_display = [
+        "issued_at",
+        "username",
+        "role_alias",
+        "method",
+        "purpose",
+        "access_key_id",
+        "expires_at",
+        "source_ip",
+    ]
+    list_filter = ["method", "purpose", "role_alias"]
+    search_fields = ["username", "role_alias", "access_key_id"]
+    date_hierarchy = "issued_at"

@@ -1,0 +1,188 @@
+"""The STS wrapper: the only module in the broker that imports boto3.
+
+Everything boto3 can raise is turned here into one of three domain errors
+whose messages are safe to show: ``StsRefused`` (AWS said no: 403),
+``StsInvalidRequest`` (the request was malformed: 400) and
+``StsUnavailable`` (AWS could not be reached or throttled us: 503).
+
+Naming: ``role_arn`` is the role to assume; ``session_name`` is the
+sanitised ``RoleSessionName``; ``Credentials`` never prints its secrets.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+from django.conf import settings
+
+from federation.models import CHAINED_SESSION_SECONDS
+
+log = logging.getLogger(__name__)
+
+_NAME_CHARS = re.compile(r"[^A-Za-z0-9_+=,.@-]")
+_REFUSED = {
+    "AccessDenied",
+    "AccessDeniedException",
+    "ExpiredToken",
+    "InvalidClientTokenId",
+    "RegionDisabledException",
+}
+_INVALID = {"ValidationError", "MalformedPolicyDocument", "PackedPolicyTooLarge", "InvalidParameterValue"}
+_UNAVAILABLE = {
+    "Throttling",
+    "ThrottlingException",
+    "RequestLimitExceeded",
+    "ServiceUnavailable",
+    "InternalFailure",
+    "IDPCommunicationError",
+}
+
+
+class StsError(Exception):
+    status = 502
+    code = "sts_error"
+
+
+class StsRefused(StsError):
+    status = 403
+    code = "sts_refused"
+
+
+class StsInvalidRequest(StsError):
+    status = 400
+    code = "invalid_request"
+
+
+class StsUnavailable(StsError):
+    status = 503
+    code = "sts_unavailable"
+
+
+@dataclass(frozen=True)
+class Credentials:
+    access_key_id: str
+    secret_access_key: str = field(repr=False)
+    session_token: str = field(repr=False)
+    expiration: datetime
+    arn: str
+    method: str
+
+
+def session_name(username: str, *, limit: int = 64) -> str:
+    """A ``RoleSessionName`` / federated ``Name``: AWS's charset, 2..limit characters."""
+    cleaned = _NAME_CHARS.sub("-", username)[:limit]
+    return cleaned if len(cleaned) >= 2 else (cleaned + "--")[:2]
+
+
+@functools.cache
+def client() -> Any:
+    """One STS client per process; boto3 reads AWS_ENDPOINT_URL and the credential chain."""
+    config = Config(
+        retries={"mode": "standard", "max_attempts": settings.BROKER_STS_MAX_ATTEMPTS},
+        connect_timeout=settings.BROKER_STS_CONNECT_TIMEOUT,
+        read_timeout=settings.BROKER_STS_READ_TIMEOUT,
+    )
+    session = boto3.session.Session()
+    return session.client("sts", region_name=session.region_name or "us-east-1", config=config)
+
+
+def _translate(exc: Exception, *, role: str) -> StsError:
+    if isinstance(exc, ClientError):
+        code = exc.response.get("Error", {}).get("Code", "")
+        message = exc.response.get("Error", {}).get("Message", "")
+        log.warning("STS refused a request for %s: %s", role, code)
+        if code in _REFUSED:
+            reason = (
+                ": the role's trust policy does not allow the broker"
+                if code.startswith("AccessDenied")
+                else ""
+            )
+            return StsRefused(f"AWS refused the session for {role} ({code}){reason}")
+        if code in _INVALID:
+            return StsInvalidRequest(f"AWS rejected the request for {role} ({code}): {message}")
+        if code in _UNAVAILABLE or exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) >= 500:
+            return StsUnavailable(f"AWS STS is not available right now ({code}); try again shortly")
+        return StsError(f"AWS STS answered {code} for {role}")
+    log.warning("STS unreachable for %s: %s", role, type(exc).__name__)
+    return StsUnavailable("AWS STS could not be reached; try again shortly")
+
+
+def _credentials(answer: dict[str, Any], *, arn: str, method: str) -> Credentials:
+    body = answer["Credentials"]
+    return Credentials(
+        access_key_id=body["AccessKeyId"],
+        secret_access_key=body["SecretAccessKey"],
+        session_token=body["SessionToken"],
+        expiration=body["Expiration"],
+        arn=arn,
+        method=method,
+    )
+
+
+def assume_role(
+    *,
+    role_arn: str,
+    username: str,
+    duration_seconds: int,
+    policy: dict[str, Any] | None = None,
+    tags: dict[str, str] | None = None,
+) -> Credentials:
+    params: dict[str, Any] = {
+        "RoleArn": role_arn,
+        "RoleSessionName": session_name(username),
+        "SourceIdentity": session_name(username),
+        "DurationSeconds": duration_seconds,
+    }
+    if policy:
+        params["Policy"] = json.dumps(policy, separators=(",", ":"))
+    if tags:
+        params["Tags"] = [{"Key": key, "Value": value} for key, value in tags.items()]
+    try:
+        answer = client().assume_role(**params)
+    except (ClientError, BotoCoreError) as exc:
+        raise _translate(exc, role=role_arn) from None
+    return _credentials(answer, arn=answer["AssumedRoleUser"]["Arn"], method="assume_role")
+
+
+def get_federation_token(*, username: str, duration_seconds: int, policy: dict[str, Any]) -> Credentials:
+    params = {
+        "Name": session_name(username, limit=32),
+        "DurationSeconds": duration_seconds,
+        "Policy": json.dumps(policy, separators=(",", ":")),
+    }
+    try:
+        answer = client().get_federation_token(**params)
+    except (ClientError, BotoCoreError) as exc:
+        raise _translate(exc, role=f"federated user {params['Name']}") from None
+    return _credentials(answer, arn=answer["FederatedUser"]["Arn"], method="federation_token")
+
+
+@functools.cache
+def _broker_is_role_session() -> bool:
+    try:
+        arn = client().get_caller_identity()["Arn"]
+    except (ClientError, BotoCoreError) as exc:
+        raise _translate(exc, role="the broker's own identity") from None
+    return ":assumed-role/" in arn
+
+
+def chaining_cap() -> int | None:
+    """AWS caps chained role sessions at one hour; ``None`` when there is no cap."""
+    mode = settings.BROKER_ROLE_CHAINING
+    chained = mode == "true" or (mode == "auto" and _broker_is_role_session())
+    return CHAINED_SESSION_SECONDS if chained else None
+
+
+def reset() -> None:
+    """Forget the cached client and identity (tests, or after credentials rotate)."""
+    client.cache_clear()
+    _broker_is_role_session.cache_clear()
