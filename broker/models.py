@@ -6,6 +6,7 @@ an AccessKeyId identifies a credential without granting anything.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 
 
@@ -35,3 +36,19 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.action} {self.actor}"
+
+
+class DirectoryProfile(models.Model):
+    """What the identity source said about a user at the last sign-in or re-check.
+
+    ``attributes`` feed AWS session tags; ``groups_checked_at`` tells the
+    access decision when the group membership must be asked for again.
+    """
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="directory")
+    source = models.CharField(max_length=20, help_text="ldap, saml or local")
+    attributes = models.JSONField(default=dict, blank=True)
+    groups_checked_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.source})"

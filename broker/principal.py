@@ -19,7 +19,18 @@ class Principal:
 
     @classmethod
     def from_user(cls, user: Any) -> Principal:
+        profile = getattr(user, "directory", None) if hasattr(user, "directory") else None
         return cls(
             username=user.get_username(),
             groups=frozenset(user.groups.values_list("name", flat=True)),
+            attributes=dict(profile.attributes) if profile else {},
         )
+
+
+def principal_for(user: Any) -> Principal:
+    """The principal behind a signed-in user, as the access decision must see it now.
+
+    Identity sources that can change behind our back (a directory) re-check
+    group membership here before any credential is issued.
+    """
+    return Principal.from_user(user)

@@ -60,6 +60,11 @@ class Role(models.Model):
         validators=[MinValueValidator(MIN_SESSION_SECONDS), MaxValueValidator(MAX_FEDERATION_TOKEN_SECONDS)],
     )
     description = models.CharField(max_length=255, blank=True)
+    session_tags = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text='AssumeRole only: session tag key → principal attribute, e.g. {"Department": "department"}.',
+    )
 
     class Meta:
         ordering = ["account__name", "alias"]

@@ -12,7 +12,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_POST
 
 from broker.netaddr import client_ip
-from broker.principal import Principal
+from broker.principal import principal_for
 from federation import actions, snippets
 from federation.access import Entitlement, entitlements
 from federation.errors import Problem, describe, problem_for_bad_input
@@ -42,7 +42,7 @@ def _matches(entitlement: Entitlement, query: str) -> bool:
 @login_required
 def portal(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()
-    mine = [e for e in entitlements(Principal.from_user(request.user)) if not query or _matches(e, query)]
+    mine = [e for e in entitlements(principal_for(request.user)) if not query or _matches(e, query)]
     accounts = [
         (account, [(e, duration_options(e)) for e in items])
         for account, items in groupby(mine, key=lambda e: e.role.account)
@@ -91,7 +91,7 @@ def console(request: HttpRequest, alias: str) -> HttpResponse:
     outcome = _attempt(
         request,
         lambda: actions.console_link(
-            principal=Principal.from_user(request.user),
+            principal=principal_for(request.user),
             alias=alias,
             duration_seconds=_duration(request),
             destination=request.POST.get("destination") or None,
@@ -109,7 +109,7 @@ def credentials(request: HttpRequest, alias: str) -> HttpResponse:
     outcome = _attempt(
         request,
         lambda: actions.issue_credentials(
-            principal=Principal.from_user(request.user),
+            principal=principal_for(request.user),
             alias=alias,
             duration_seconds=_duration(request),
             purpose="cli",
