@@ -63,7 +63,7 @@ class Role(models.Model):
     session_tags = models.JSONField(
         default=dict,
         blank=True,
-        help_text='AssumeRole only: session tag key → principal attribute, e.g. {"Department": "department"}.',
+        help_text='AssumeRole only: tag key → principal attribute, e.g. {"Department": "department"}.',
     )
 
     class Meta:
