@@ -13,6 +13,6 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='role',
             name='session_tags',
-            field=models.JSONField(blank=True, default=dict, help_text='AssumeRole only: session tag key → principal attribute, e.g. {"Department": "department"}.'),
+            field=models.JSONField(blank=True, default=dict, help_text='AssumeRole only: tag key → principal attribute, e.g. {"Department": "department"}.'),
         ),
     ]
