@@ -18,6 +18,8 @@ _PATTERNS = [
     re.compile(
         r"(?i)(\"(?:SecretAccessKey|SessionToken|Token|sessionKey|sessionToken|SigninToken)\"\s*:\s*\")[^\"]+"
     ),
+    # XML elements in STS answers that botocore logs at DEBUG.
+    re.compile(r"(<(?:SecretAccessKey|SessionToken)>)[^<]+"),
     # An AWS secret key or session token printed bare: long base64-like runs.
     re.compile(r"()(?<![A-Za-z0-9/+=])[A-Za-z0-9/+=]{40,}(?![A-Za-z0-9/+=])"),
 ]

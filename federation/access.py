@@ -13,6 +13,7 @@ from typing import Any
 
 from broker.principal import Principal
 from federation.models import MIN_SESSION_SECONDS, Grant, Role
+from federation.policies import PolicyError, validate_policy
 
 
 class RoleNotAvailable(Exception):
@@ -56,6 +57,12 @@ def _merge_policies(grants: list[Grant]) -> dict[str, Any] | None:
     """
     if any(not grant.session_policy for grant in grants):
         return None
+    for grant in grants:
+        try:
+            validate_policy(grant.session_policy)
+        except PolicyError:
+            # Kept as stored, so issuing refuses it with the reason (a 400).
+            return grant.session_policy
     statements: list[Any] = []
     for grant in grants:
         body = grant.session_policy["Statement"]
