@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint format bench migrations-check clean
+.PHONY: install run test test-postgres lint format bench migrations-check clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	bash devtools/system-deps.sh
@@ -20,6 +20,11 @@ run: install
 
 test: install lint migrations-check
 	$(PY) -m pytest
+
+# The same suite on PostgreSQL (CI runs both); POSTGRES_URL names the server.
+POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/broker
+test-postgres: install
+	DATABASE_URL=$(POSTGRES_URL) $(PY) -m pytest
 
 lint: install
 	$(VENV)/bin/ruff check .
