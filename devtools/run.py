@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import shlex
 import shutil
 import signal
 import socket
@@ -58,12 +59,27 @@ def _persistent_secret(name: str, make: callable) -> str:  # type: ignore[valid-
     return path.read_text().strip()
 
 
+def _write_env(env: dict[str, str]) -> Path:
+    """The demo's settings as shell exports, so each piece can be started alone."""
+    names = sorted(
+        k for k in env if k.startswith(("DJANGO_", "BROKER_", "AWS_", "AUTH_LDAP_", "SAML_", "REDIS_"))
+    )
+    path = STATE / "env"
+    path.write_text("".join(f"export {name}={shlex.quote(env[name])}\n" for name in names))
+    path.chmod(0o600)
+    return path
+
+
 class Supervisor:
     def __init__(self) -> None:
         self.children: list[tuple[str, subprocess.Popen[bytes]]] = []
 
-    def start(self, name: str, argv: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
-        child = subprocess.Popen(argv, cwd=ROOT, env=env)  # noqa: S603 - our own argv
+    def start(
+        self, name: str, argv: list[str], env: dict[str, str], *, quiet: bool = False
+    ) -> subprocess.Popen[bytes]:
+        """Start a child; ``quiet`` ones log to .demo/NAME.log instead of the terminal."""
+        output = (STATE / f"{name}.log").open("ab") if quiet else None
+        child = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=output, stderr=output)  # noqa: S603
         self.children.append((name, child))
         return child
 
@@ -128,7 +144,7 @@ def main() -> None:
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     try:
         env["REDIS_URL"] = _redis(supervisor, env)
-        supervisor.start("moto", [str(BIN / "moto_server"), "-H", HOST, "-p", str(moto)], env)
+        supervisor.start("moto", [str(BIN / "moto_server"), "-H", HOST, "-p", str(moto)], env, quiet=True)
         _wait_http(f"http://{HOST}:{moto}/moto-api/", "moto")
         from devtools.aws_demo import provision
 
@@ -140,6 +156,7 @@ def main() -> None:
         subprocess.run([*manage, "migrate", "--no-input", "-v0"], cwd=ROOT, env=env, check=True)  # noqa: S603
         subprocess.run([*manage, "seeddemo"], cwd=ROOT, env=env, check=True)  # noqa: S603
         subprocess.run([*manage, "collectstatic", "--no-input", "-v0"], cwd=ROOT, env=env, check=True)  # noqa: S603
+        _write_env(env)
         supervisor.start(
             "gunicorn",
             [str(BIN / "gunicorn"), "broker.wsgi", "-b", f"{HOST}:{web}", "-c", "gunicorn.conf.py"],
@@ -168,6 +185,7 @@ def main() -> None:
             f"  Admin:          http://{HOST}:{web}/admin/  (admin / admin-demo-pass)\n"
             "  Sign in as alice / alice-demo-pass (developers) or bob / bob-demo-pass (auditors).\n"
             f"  AWS is moto at {env['AWS_ENDPOINT_URL']}; console sign-in goes to the local stand-in.\n"
+            "  Settings for starting a piece alone: source .demo/env\n"
             "  Ctrl-C stops everything.\n",
             flush=True,
         )
