@@ -31,6 +31,12 @@ def principal_for(user: Any) -> Principal:
     """The principal behind a signed-in user, as the access decision must see it now.
 
     Identity sources that can change behind our back (a directory) re-check
-    group membership here before any credential is issued.
+    group membership here before any credential is issued: directory users'
+    groups are asked for again once ``DIRECTORY_RECHECK_SECONDS`` old (see
+    ``broker.directory.recheck``), and an unreachable directory raises
+    ``DirectoryUnavailable`` rather than letting stale groups through.
     """
+    from broker.directory.recheck import recheck_groups
+
+    recheck_groups(user)
     return Principal.from_user(user)

@@ -109,6 +109,23 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 
+# --- Directory sign-in (LDAP / Active Directory) ---------------------------
+# On only when AUTH_LDAP_SERVER_URI is set: broker/directory/config.py turns
+# the AUTH_LDAP_* variables into django-auth-ldap's settings (timeouts, TLS
+# validation, referrals off). The directory is asked first; local accounts
+# stay after it as the admins' break-glass. Directory users' groups are
+# re-checked before issuing credentials once they are this many seconds old.
+from broker.directory.config import ldap_settings  # noqa: E402
+
+globals().update(ldap_settings(debug=DEBUG))
+if globals().get("AUTH_LDAP_SERVER_URI"):
+    AUTHENTICATION_BACKENDS = [
+        "broker.directory.backend.DirectoryBackend",
+        "django.contrib.auth.backends.ModelBackend",
+    ]
+DIRECTORY_RECHECK_SECONDS = 300
+MIDDLEWARE.append("broker.directory.middleware.DirectoryUnavailableMiddleware")
+
 # --- Web layer -------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

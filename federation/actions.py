@@ -17,6 +17,7 @@ from federation import signin, sts
 from federation.access import Entitlement, access_role
 from federation.models import ASSUME_ROLE, Issuance
 from federation.policies import validate_policy
+from federation.tags import session_tags
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,7 @@ def _obtain(entitlement: Entitlement, *, principal: Principal, duration_seconds:
             username=principal.username,
             duration_seconds=duration_seconds,
             policy=entitlement.session_policy,
+            tags=session_tags(role.session_tags, principal),
         )
     policy = role.federation_policy
     if entitlement.session_policy:

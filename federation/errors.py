@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from broker.directory.errors import DirectoryUnavailable
 from federation.access import DurationOutOfRange, RoleNotAvailable
 from federation.policies import PolicyError
 from federation.signin import DestinationNotAllowed, SigninError
@@ -36,6 +37,8 @@ def describe(exc: Exception) -> Problem | None:
         return Problem(400, "invalid_destination", "Console page not allowed", str(exc))
     if isinstance(exc, SigninError):
         return Problem(exc.status, exc.code, "AWS sign-in unavailable", str(exc))
+    if isinstance(exc, DirectoryUnavailable):
+        return Problem(exc.status, exc.code, "Directory unavailable", str(exc))
     if isinstance(exc, StsError):
         titles = {403: "AWS refused the session", 400: "AWS rejected the request", 503: "AWS unavailable"}
         return Problem(exc.status, exc.code, titles.get(exc.status, "AWS error"), str(exc))

@@ -183,6 +183,7 @@ def _load_roles(
             "federation_policy": reader.mapping(item, path, "federation_policy"),
             "max_session_seconds": reader.number(item, path, "max_session_seconds") or 3600,
             "description": reader.text(item, path, "description", required=False),
+            "session_tags": reader.mapping(item, path, "session_tags") or {},
         }
         role = _upsert(Role, {"alias": alias}, values, summary)
         _save(role, reader, path, summary)
@@ -233,6 +234,8 @@ def export() -> dict[str, Any]:
         entry["max_session_seconds"] = role.max_session_seconds
         if role.description:
             entry["description"] = role.description
+        if role.session_tags:
+            entry["session_tags"] = role.session_tags
         return entry
 
     def grant_entry(grant: Grant) -> dict[str, Any]:

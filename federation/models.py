@@ -15,6 +15,7 @@ from django.db import models
 
 from federation.partitions import PARTITIONS, ROLE_ARN, Partition
 from federation.policies import PolicyError, validate_policy
+from federation.tags import SessionTagError, check_mapping
 
 MIN_SESSION_SECONDS = 900
 MAX_ASSUME_ROLE_SECONDS = 43200
@@ -108,6 +109,10 @@ class Role(models.Model):
                 validate_policy(self.federation_policy)
             except PolicyError as exc:
                 errors["federation_policy"] = str(exc)
+        try:
+            check_mapping(self.session_tags or {})
+        except SessionTagError as exc:
+            errors["session_tags"] = str(exc)
         if errors:
             raise ValidationError(errors)
 
