@@ -35,3 +35,7 @@ class AuditEventAdmin(ReadOnlyAdmin):
     list_filter = ["action", "outcome", "method"]
     search_fields = ["actor", "role_alias", "access_key_id"]
     date_hierarchy = "created_at"
+
+
+# API clients and tokens (their own module, registered on import).
+from broker import apiadmin  # noqa: E402,F401

@@ -20,6 +20,10 @@ class AuditEvent(models.Model):
         REFUSED = "access.refused", "Access refused"
         GRANT_CHANGED = "grant.changed", "Grant changed"
         GRANTS_LOADED = "grants.loaded", "Grants file loaded"
+        DELIVERED = "credentials.delivered", "Credentials delivered (API)"
+        API_REFUSED = "api.refused", "API token refused"
+        TOKEN_CREATED = "apitoken.created", "API token created"
+        TOKEN_REVOKED = "apitoken.revoked", "API token revoked"
 
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     action = models.CharField(max_length=40, choices=Action.choices, db_index=True)
@@ -52,3 +56,7 @@ class DirectoryProfile(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} ({self.source})"
+
+
+# API clients and tokens live in their own module; imported here so Django finds them.
+from broker.apiclients import ApiClient, ApiToken  # noqa: E402,F401

@@ -33,6 +33,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "broker",
     "federation",
+    "rest_framework",
+    "drf_spectacular",
 ]
 
 MIDDLEWARE = [
@@ -146,6 +148,45 @@ BROKER_STS_MAX_ATTEMPTS = envint("BROKER_STS_MAX_ATTEMPTS", 3, minimum=1)
 # True when the broker's own AWS credentials are a role session, so AWS caps
 # chained AssumeRole sessions at one hour. "auto" asks GetCallerIdentity once.
 BROKER_ROLE_CHAINING = envstr("BROKER_ROLE_CHAINING", "auto").lower()
+
+# --- REST API, API tokens and the credential cache -------------------------
+# HMAC key for stored API tokens; SECRET_KEY when unset (rotating it then voids tokens).
+BROKER_API_TOKEN_KEY = envsecret("BROKER_API_TOKEN_KEY")
+# Requests per client (N/second|minute|hour); over it the API answers 429 + Retry-After.
+BROKER_API_RATE = envstr("BROKER_API_RATE", "600/minute")
+# Longest lifetime an employee may give a personal token made in the portal.
+BROKER_PERSONAL_TOKEN_MAX_DAYS = envint("BROKER_PERSONAL_TOKEN_MAX_DAYS", 30, minimum=1)
+# Redis key prefix for cached sessions (values sealed with BROKER_ENCRYPTION_KEYS).
+BROKER_CACHE_PREFIX = envstr("BROKER_CACHE_PREFIX", "broker:creds:")
+# Refresh a cached session this many seconds before it would stop being served.
+BROKER_CACHE_REFRESH_LEAD = envint("BROKER_CACHE_REFRESH_LEAD", 300, minimum=0)
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["federation.api.auth.TokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_THROTTLE_CLASSES": ["federation.api.throttling.ClientRateThrottle"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "federation.api.errors.handler",
+    # ?format=process is ours (credential_process), not DRF's renderer switch.
+    "URL_FORMAT_OVERRIDE": None,
+    "UNAUTHENTICATED_USER": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "AWS identity broker API",
+    "DESCRIPTION": "Short-lived AWS sessions for applications and scripts.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+# Beat: keep cached sessions in active use fresh; a missed tick is dropped, not queued.
+CELERY_BEAT_SCHEDULE = {
+    "refresh-cached-sessions": {
+        "task": "federation.tasks.refresh_due",
+        "schedule": 30.0,
+        "options": {"expires": 25},
+    },
+}
 
 # --- Internationalisation and static files ---------------------------------
 LANGUAGE_CODE = "en-us"

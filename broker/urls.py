@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from broker import health
+from broker import health, tokenviews
 from broker.directory.forms import SignInForm
 
 urlpatterns = [
@@ -17,5 +17,7 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("admin/", admin.site.urls),
+    path("tokens/", tokenviews.personal_tokens, name="personal-tokens"),
+    path("", include("federation.api.urls")),
     path("", include("federation.urls")),
 ]

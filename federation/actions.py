@@ -8,6 +8,7 @@ event however it was asked for.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import transaction
 
@@ -16,7 +17,7 @@ from broker.principal import Principal
 from federation import signin, sts
 from federation.access import Entitlement, access_role
 from federation.models import ASSUME_ROLE, Issuance
-from federation.policies import validate_policy
+from federation.policies import PolicyError, validate_policy
 from federation.tags import session_tags
 
 
@@ -27,21 +28,48 @@ class Issued:
     duration_seconds: int
 
 
-def _obtain(entitlement: Entitlement, *, principal: Principal, duration_seconds: int) -> sts.Credentials:
+def session_policy_for(
+    entitlement: Entitlement, requested: dict[str, Any] | None = None
+) -> dict[str, Any] | None:
+    """The policy STS receives: the grant's scoping, or a caller's own narrowing.
+
+    A caller (the API's ``policy``) may narrow an unscoped AssumeRole grant,
+    since AWS intersects a session policy with the role. It may not be
+    combined with a grant's scoping (one inline policy cannot express an
+    intersection) nor replace a federation-token policy (that would widen it).
+    """
     role = entitlement.role
+    if requested is not None:
+        if role.method != ASSUME_ROLE:
+            raise PolicyError("a policy can only narrow AssumeRole roles; this one is a federation token")
+        if entitlement.session_policy:
+            raise PolicyError("your grant already scopes this role; a policy of yours cannot be added to it")
+        validate_policy(requested)
+        return requested
+    if role.method == ASSUME_ROLE:
+        return entitlement.session_policy
+    # A federated user's rights are the intersection of this policy with
+    # the broker user's own, so a grant's scoping replaces the role's.
+    return entitlement.session_policy or role.federation_policy
+
+
+def _obtain(
+    entitlement: Entitlement,
+    *,
+    principal: Principal,
+    duration_seconds: int,
+    policy: dict[str, Any] | None = None,
+) -> sts.Credentials:
+    role = entitlement.role
+    policy = session_policy_for(entitlement, policy)
     if role.method == ASSUME_ROLE:
         return sts.assume_role(
             role_arn=role.arn,
             username=principal.username,
             duration_seconds=duration_seconds,
-            policy=entitlement.session_policy,
+            policy=policy,
             tags=session_tags(role.session_tags, principal),
         )
-    policy = role.federation_policy
-    if entitlement.session_policy:
-        # A federated user's rights are the intersection of this policy with
-        # the broker user's own, so a grant's scoping replaces the role's.
-        policy = entitlement.session_policy
     return sts.get_federation_token(
         username=principal.username, duration_seconds=duration_seconds, policy=policy
     )
@@ -68,6 +96,8 @@ def issue_credentials(
     duration_seconds: int | None = None,
     purpose: str = "cli",
     source_ip: str | None = None,
+    cap: int | None = None,
+    policy: dict[str, Any] | None = None,
 ) -> Issued:
     """Obtain a session for ``alias`` on the principal's terms, ledgered and audited.
 
@@ -78,8 +108,8 @@ def issue_credentials(
         entitlement = access_role(principal, alias)
         if entitlement.session_policy:
             validate_policy(entitlement.session_policy)
-        duration = entitlement.duration(duration_seconds, cap=_cap(entitlement))
-        credentials = _obtain(entitlement, principal=principal, duration_seconds=duration)
+        duration = entitlement.duration(duration_seconds, cap=session_cap(entitlement, cap))
+        credentials = _obtain(entitlement, principal=principal, duration_seconds=duration, policy=policy)
     except Exception as exc:
         audit.record(
             "access.refused",
@@ -112,6 +142,12 @@ def _cap(entitlement: Entitlement) -> int | None:
     return sts.chaining_cap() if entitlement.role.method == ASSUME_ROLE else None
 
 
+def session_cap(entitlement: Entitlement, limit: int | None = None) -> int | None:
+    """The longest session allowed: AWS's chaining cap and a caller's own limit (an API client's)."""
+    caps = [value for value in (_cap(entitlement), limit) if value]
+    return min(caps) if caps else None
+
+
 def console_link(
     *,
     principal: Principal,
@@ -119,6 +155,7 @@ def console_link(
     duration_seconds: int | None = None,
     destination: str | None = None,
     source_ip: str | None = None,
+    cap: int | None = None,
 ) -> signin.ConsoleLink:
     """A one-time console sign-in URL; the destination is checked before any STS call."""
     entitlement = access_role(principal, alias)
@@ -129,6 +166,7 @@ def console_link(
         duration_seconds=duration_seconds,
         purpose="console",
         source_ip=source_ip,
+        cap=cap,
     )
     chained = _cap(entitlement) is not None
     duration = (

@@ -1,0 +1,55 @@
+"""Personal API tokens: employees make their own for ``credential_process``.
+
+A personal token acts as the employee (their groups decide, re-checked at
+every use), lives at most ``BROKER_PERSONAL_TOKEN_MAX_DAYS`` and is shown
+exactly once, on the answer to the POST that created it.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+
+from broker import tokens
+from broker.apiclients import ApiToken
+
+LIFETIME_CHOICES = [1, 7, 30, 90]
+
+
+def _lifetimes() -> list[int]:
+    cap = settings.BROKER_PERSONAL_TOKEN_MAX_DAYS
+    return sorted({days for days in LIFETIME_CHOICES if days <= cap} | {cap})
+
+
+def _create(request: HttpRequest) -> str:
+    raw_days = request.POST.get("days", "")
+    days = int(raw_days) if raw_days.isdigit() else 0
+    if not 1 <= days <= settings.BROKER_PERSONAL_TOKEN_MAX_DAYS:
+        raise ValueError(f"choose a lifetime of 1 to {settings.BROKER_PERSONAL_TOKEN_MAX_DAYS} days")
+    label = request.POST.get("label", "").strip()[:100] or "laptop"
+    _, raw = tokens.mint(user=request.user, label=label, expires_at=timezone.now() + timedelta(days=days))
+    return raw
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def personal_tokens(request: HttpRequest) -> HttpResponse:
+    context: dict[str, object] = {"lifetimes": _lifetimes(), "base_url": settings.BROKER_BASE_URL}
+    if request.method == "POST" and "revoke" in request.POST:
+        token = get_object_or_404(ApiToken, pk=request.POST["revoke"], user=request.user)
+        tokens.revoke(token, actor=request.user.get_username())
+    elif request.method == "POST":
+        try:
+            context["new_token"] = _create(request)
+        except ValueError as exc:
+            context["error"] = str(exc)
+    context["tokens"] = ApiToken.objects.filter(user=request.user, revoked_at__isnull=True)
+    response = render(request, "broker/tokens.html", context)
+    response["Cache-Control"] = "no-store"
+    return response
