@@ -41,7 +41,11 @@ def describe(exc: BaseException) -> str:
     if isinstance(exc, ldap.LDAPError) and exc.args and isinstance(exc.args[0], dict):
         details = exc.args[0]
         text = " ".join(str(details[key]) for key in ("desc", "info") if details.get(key))
-        return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+        name = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+        if isinstance(exc, ldap.CONNECT_ERROR):
+            # libldap rarely says more about a failed TLS handshake than this.
+            name += " (TLS handshake failed: is the server certificate trusted? see AUTH_LDAP_CA_CERT_FILE)"
+        return name
     return type(exc).__name__
 
 

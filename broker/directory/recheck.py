@@ -32,7 +32,7 @@ def _window() -> timedelta:
 
 def _forget_cached_profile(user: Any) -> None:
     """``user.directory`` may hold the row read before the re-check."""
-    related = type(user).directory.related
+    related = DirectoryProfile._meta.get_field("user").remote_field
     if related.is_cached(user):
         related.delete_cached_value(user)
 

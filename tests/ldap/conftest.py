@@ -20,7 +20,7 @@ import pytest
 from django.test import Client
 
 from broker.directory.config import ldap_settings
-from devtools.demo_directory import DemoDirectory, prepare
+from devtools.demo_directory import DATA, DemoDirectory, prepare
 from tests.ldap.tls import make_ca
 
 SERVICE_PASSWORD = "svc-Bind-Pa55-never-logged"
@@ -48,43 +48,32 @@ ou: corp
 
 dn: cn=Frank Fischer,ou=corp,dc=example,dc=com
 objectClass: user
-objectClass: extensibleObject
 cn: Frank Fischer
 sn: Fischer
+uid: frank-unix
 sAMAccountName: frank
 userPrincipalName: frank@corp.example.com
 department: Data Science
 memberOf: cn=team-data,ou=corp,dc=example,dc=com
-instanceType: 4
-objectCategory: cn=Person,cn=Schema,cn=Configuration,dc=example,dc=com
-nTSecurityDescriptor: none
 userPassword: frank-test-pass
 
 dn: cn=team-data,ou=corp,dc=example,dc=com
 objectClass: group
 cn: team-data
-groupType: -2147483646
-instanceType: 4
-objectCategory: cn=Group,cn=Schema,cn=Configuration,dc=example,dc=com
-nTSecurityDescriptor: none
 member: cn=Frank Fischer,ou=corp,dc=example,dc=com
 
 dn: cn=developers,ou=corp,dc=example,dc=com
 objectClass: group
 cn: developers
-groupType: -2147483646
-instanceType: 4
-objectCategory: cn=Group,cn=Schema,cn=Configuration,dc=example,dc=com
-nTSecurityDescriptor: none
 member: cn=team-data,ou=corp,dc=example,dc=com
 """
 
 
 class TestDirectory(DemoDirectory):
-    """The demo directory, AD schema added, unauthenticated binds allowed."""
+    """The demo directory, an AD stand-in schema added, unauthenticated binds allowed."""
 
     __test__ = False
-    openldap_schema_files = (*DemoDirectory.openldap_schema_files, "msuser.ldif")
+    openldap_schema_files = (*DemoDirectory.openldap_schema_files, str(DATA / "ad-schema.ldif"))
     allows = "bind_v2 bind_anon_dn"
 
     def stopped(self) -> _Stopped:
