@@ -24,6 +24,7 @@ class AuditEvent(models.Model):
         API_REFUSED = "api.refused", "API token refused"
         TOKEN_CREATED = "apitoken.created", "API token created"
         TOKEN_REVOKED = "apitoken.revoked", "API token revoked"
+        SAML_REFUSED = "saml.refused", "SAML response refused"
 
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     action = models.CharField(max_length=40, choices=Action.choices, db_index=True)
