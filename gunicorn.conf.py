@@ -11,3 +11,11 @@ graceful_timeout = 20
 accesslog = "-"
 # Query strings can hold tokens on some paths; log the path only.
 access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(D)sus'
+
+
+def child_exit(server, worker):  # type: ignore[no-untyped-def]
+    """Drop a dead worker's metric files so /metrics aggregates only live processes."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)

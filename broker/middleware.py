@@ -1,24 +1,40 @@
-"""Make the signed-in user and address known to audit events raised in signals."""
+"""Request context: the signed-in user and address for audit events raised in
+signals, and a request id for log lines and the ``X-Request-ID`` header."""
 
 from __future__ import annotations
 
+import re
+import uuid
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 
 from broker.audit import current_actor
+from broker.logformat import request_id, request_user
 from broker.netaddr import client_ip
 
+_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
-class AuditContextMiddleware:
+
+class RequestContextMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = getattr(request, "user", None)
         username = user.get_username() if user is not None and user.is_authenticated else ""
-        token = current_actor.set((username, client_ip(request)))
+        offered = request.headers.get("X-Request-ID", "")
+        rid = offered if _ID.match(offered) else uuid.uuid4().hex
+        tokens = (
+            current_actor.set((username, client_ip(request))),
+            request_id.set(rid),
+            request_user.set(username),
+        )
         try:
-            return self.get_response(request)
+            response = self.get_response(request)
         finally:
-            current_actor.reset(token)
+            current_actor.reset(tokens[0])
+            request_id.reset(tokens[1])
+            request_user.reset(tokens[2])
+        response["X-Request-ID"] = rid
+        return response

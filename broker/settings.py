@@ -11,7 +11,7 @@ from pathlib import Path
 
 import dj_database_url
 
-from broker.env import envbool, envint, envlist, envsecret, envstr, require
+from broker.env import SettingError, envbool, envint, envlist, envsecret, envstr, require
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -45,7 +45,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "broker.middleware.AuditContextMiddleware",
+    "broker.middleware.RequestContextMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -203,13 +203,29 @@ STORAGES = {
 # Serve straight from static/ when collectstatic has not run (demo, tests).
 WHITENOISE_USE_FINDERS = True
 
-# --- Logging: readable lines, secrets never reach a handler ----------------
+# --- Logging: readable lines in development, JSON lines with LOG_FORMAT=json;
+# secrets never reach a handler (every handler redacts).
+LOG_FORMAT = envstr("LOG_FORMAT", "plain").lower()
+if LOG_FORMAT not in ("plain", "json"):
+    raise SettingError(f"LOG_FORMAT must be plain or json, not {LOG_FORMAT!r}")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"redact": {"()": "broker.redaction.RedactSecretsFilter"}},
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]}},
+    "filters": {
+        "redact": {"()": "broker.redaction.RedactSecretsFilter"},
+        "context": {"()": "broker.logformat.RequestContextFilter"},
+    },
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "broker.logformat.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["redact", "context"],
+        }
+    },
     "root": {"handlers": ["console"], "level": envstr("LOG_LEVEL", "INFO").upper()},
     "loggers": {
         "botocore": {"level": "WARNING"},
@@ -217,3 +233,6 @@ LOGGING = {
         "werkzeug": {"level": "WARNING"},
     },
 }
+
+# --- Metrics: /metrics for a staff session or this bearer token -------------
+BROKER_METRICS_TOKEN = envsecret("BROKER_METRICS_TOKEN")

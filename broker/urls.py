@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from broker import health, tokenviews
+from broker import health, metrics, tokenviews
 from broker.directory.forms import SignInForm
 
 urlpatterns = [
@@ -16,6 +16,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
+    path("metrics", metrics.metrics, name="metrics"),
     path("admin/", admin.site.urls),
     path("tokens/", tokenviews.personal_tokens, name="personal-tokens"),
     path("", include("federation.api.urls")),

@@ -6,10 +6,12 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group
+from django.urls import path
 from django.utils.html import format_html_join
 
 from broker.admin import ReadOnlyAdmin
 from broker.principal import Principal
+from federation import grantsadmin
 from federation.access import entitlements, holders
 from federation.models import AwsAccount, Grant, Issuance, Role
 
@@ -40,6 +42,18 @@ class RoleAdmin(admin.ModelAdmin):
     search_fields = ["alias", "arn", "description", "account__name", "account__account_id"]
     inlines = [GrantByRoleInline]
     readonly_fields = ["who_can_reach_it"]
+
+    def get_urls(self) -> list:  # type: ignore[type-arg]
+        wrap = self.admin_site.admin_view
+        return [
+            path("grants-file/export/", wrap(grantsadmin.export_view), name="federation_grants_export"),
+            path(
+                "grants-file/load/",
+                wrap(lambda request: grantsadmin.load_view(request, self.admin_site)),
+                name="federation_grants_load",
+            ),
+            *super().get_urls(),
+        ]
 
     @admin.display(description="Who can reach it")
     def who_can_reach_it(self, role: Role) -> str:

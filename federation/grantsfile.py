@@ -156,21 +156,23 @@ def _load_accounts(data: dict[str, Any], reader: _Reader, summary: Summary) -> d
 
 
 def _role_account(
-    item: dict[str, Any], path: str, reader: _Reader, accounts: dict[str, AwsAccount]
+    item: dict[str, Any], path: str, reader: _Reader, accounts: dict[str, AwsAccount], *, prune: bool
 ) -> AwsAccount:
     arn = item.get("arn")
     match = ROLE_ARN.match(arn) if isinstance(arn, str) else None
     if arn and match is None:
         raise reader.fail(f"{path}.arn", "is not an IAM role ARN (arn:aws:iam::123456789012:role/Name)")
     account_id = match["account"] if match else reader.text(item, path, "account")
-    account = accounts.get(account_id) or AwsAccount.objects.filter(account_id=account_id).first()
+    account = accounts.get(account_id)
+    if account is None and not prune:  # with --prune, what the file omits is about to go
+        account = AwsAccount.objects.filter(account_id=account_id).first()
     if account is None:
         raise reader.fail(path, f"account {account_id} is not listed under accounts")
     return account
 
 
 def _load_roles(
-    data: dict[str, Any], reader: _Reader, accounts: dict[str, AwsAccount], summary: Summary
+    data: dict[str, Any], reader: _Reader, accounts: dict[str, AwsAccount], summary: Summary, *, prune: bool
 ) -> dict[str, Role]:
     roles: dict[str, Role] = {}
     for path, item in reader.items(data, "roles"):
@@ -178,7 +180,7 @@ def _load_roles(
         if alias in roles:
             raise reader.fail(f"{path}.alias", f"{alias!r} is listed twice")
         values = {
-            "account": _role_account(item, path, reader, accounts),
+            "account": _role_account(item, path, reader, accounts, prune=prune),
             "arn": reader.text(item, path, "arn", required=False),
             "federation_policy": reader.mapping(item, path, "federation_policy"),
             "max_session_seconds": reader.number(item, path, "max_session_seconds") or 3600,
@@ -191,13 +193,18 @@ def _load_roles(
     return roles
 
 
-def _load_grants(data: dict[str, Any], reader: _Reader, roles: dict[str, Role], summary: Summary) -> set[int]:
+def _load_grants(
+    data: dict[str, Any], reader: _Reader, roles: dict[str, Role], summary: Summary, *, prune: bool
+) -> set[int]:
     kept: set[int] = set()
     for path, item in reader.items(data, "grants"):
         alias = reader.text(item, path, "role")
-        role = roles.get(alias) or Role.objects.filter(alias=alias).first()
+        role = roles.get(alias)
+        if role is None and not prune:
+            role = Role.objects.filter(alias=alias).first()
         if role is None:
-            raise reader.fail(f"{path}.role", f"no role with alias {alias!r}")
+            listed = " listed under roles (--prune deletes the others)" if prune else ""
+            raise reader.fail(f"{path}.role", f"no role with alias {alias!r}{listed}")
         group, _ = Group.objects.get_or_create(name=reader.text(item, path, "group"))
         values = {
             "session_seconds": reader.number(item, path, "session_seconds"),
@@ -214,8 +221,8 @@ def load(text: str, *, prune: bool = False) -> Summary:
     summary = Summary()
     with transaction.atomic():
         accounts = _load_accounts(data, reader, summary)
-        roles = _load_roles(data, reader, accounts, summary)
-        grants = _load_grants(data, reader, roles, summary)
+        roles = _load_roles(data, reader, accounts, summary, prune=prune)
+        grants = _load_grants(data, reader, roles, summary, prune=prune)
         if prune:
             summary.deleted += Grant.objects.exclude(pk__in=grants).delete()[0]
             summary.deleted += Role.objects.exclude(alias__in=roles).delete()[0]

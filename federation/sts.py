@@ -15,6 +15,7 @@ import functools
 import json
 import logging
 import re
+import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -24,6 +25,7 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
 
+from broker import metrics
 from federation.models import CHAINED_SESSION_SECONDS
 
 log = logging.getLogger(__name__)
@@ -116,6 +118,19 @@ def _translate(exc: Exception, *, role: str) -> StsError:
     return StsUnavailable("AWS STS could not be reached; try again shortly")
 
 
+def _call(operation: str, *, role: str, **params: Any) -> dict[str, Any]:
+    """One STS call, timed and counted, with boto3's errors turned into domain errors."""
+    started = time.perf_counter()
+    try:
+        return getattr(client(), operation)(**params)
+    except (ClientError, BotoCoreError) as exc:
+        code = exc.response.get("Error", {}).get("Code", "") if isinstance(exc, ClientError) else ""
+        metrics.STS_ERRORS.labels(operation, code or type(exc).__name__).inc()
+        raise _translate(exc, role=role) from None
+    finally:
+        metrics.STS_SECONDS.labels(operation).observe(time.perf_counter() - started)
+
+
 def _credentials(answer: dict[str, Any], *, arn: str, method: str) -> Credentials:
     body = answer["Credentials"]
     return Credentials(
@@ -146,10 +161,7 @@ def assume_role(
         params["Policy"] = json.dumps(policy, separators=(",", ":"))
     if tags:
         params["Tags"] = [{"Key": key, "Value": value} for key, value in tags.items()]
-    try:
-        answer = client().assume_role(**params)
-    except (ClientError, BotoCoreError) as exc:
-        raise _translate(exc, role=role_arn) from None
+    answer = _call("assume_role", role=role_arn, **params)
     return _credentials(answer, arn=answer["AssumedRoleUser"]["Arn"], method="assume_role")
 
 
@@ -159,19 +171,13 @@ def get_federation_token(*, username: str, duration_seconds: int, policy: dict[s
         "DurationSeconds": duration_seconds,
         "Policy": json.dumps(policy, separators=(",", ":")),
     }
-    try:
-        answer = client().get_federation_token(**params)
-    except (ClientError, BotoCoreError) as exc:
-        raise _translate(exc, role=f"federated user {params['Name']}") from None
+    answer = _call("get_federation_token", role=f"federated user {params['Name']}", **params)
     return _credentials(answer, arn=answer["FederatedUser"]["Arn"], method="federation_token")
 
 
 @functools.cache
 def _broker_is_role_session() -> bool:
-    try:
-        arn = client().get_caller_identity()["Arn"]
-    except (ClientError, BotoCoreError) as exc:
-        raise _translate(exc, role="the broker's own identity") from None
+    arn = _call("get_caller_identity", role="the broker's own identity")["Arn"]
     return ":assumed-role/" in arn
 
 

@@ -100,3 +100,55 @@ def test_ledger_and_audit_are_read_only(admin_client, aws, alice_client):
 @pytest.mark.django_db
 def test_people_without_staff_rights_cannot_open_the_admin(alice_client):
     assert alice_client.get("/admin/")["Location"].startswith("/admin/login/")
+
+
+@pytest.mark.django_db
+def test_the_admin_exports_the_grants_file(admin_client):
+    from federation.grantsfile import dump, export
+
+    response = admin_client.get("/admin/federation/role/grants-file/export/")
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == 'attachment; filename="grants.yaml"'
+    assert response.content.decode() == dump(export())
+    assert "Export grants file" in admin_client.get("/admin/federation/role/").content.decode()
+
+
+@pytest.mark.django_db
+def test_the_admin_loads_a_grants_file_with_prune(admin_client):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.conftest import DEMO_GRANTS
+
+    text = (
+        DEMO_GRANTS.read_text().split("grants:\n")[0]
+        + "grants:\n  - group: developers\n    role: prod-developer\n"
+    )
+    upload = SimpleUploadedFile("g.yaml", text.encode())
+    response = admin_client.post("/admin/federation/role/grants-file/load/", {"file": upload, "prune": "on"})
+    assert response.status_code == 302
+    assert list(Grant.objects.values_list("group__name", "role__alias")) == [("developers", "prod-developer")]
+    assert Role.objects.count() == 4
+
+
+@pytest.mark.django_db
+def test_a_bad_upload_names_the_fault_and_changes_nothing(admin_client):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    before = Grant.objects.count()
+    upload = SimpleUploadedFile("g.yaml", b"grants:\n  - group: x\n    role: missing\n")
+    response = admin_client.post("/admin/federation/role/grants-file/load/", {"file": upload, "prune": "on"})
+    assert response.status_code == 200
+    assert "grants[0].role (line 3): no role with alias" in response.content.decode()
+    assert Grant.objects.count() == before
+
+
+@pytest.mark.django_db
+def test_staff_without_grant_permissions_cannot_load_a_file(grants):
+    from tests.conftest import make_user
+
+    helpdesk = make_user("helpdesk")
+    helpdesk.is_staff = True
+    helpdesk.save()
+    client = signed_in(helpdesk)
+    assert client.get("/admin/federation/role/grants-file/load/").status_code == 403
+    assert client.get("/admin/federation/role/grants-file/export/").status_code == 403

@@ -113,3 +113,12 @@ def test_loading_is_audited(tmp_path):
     load(tmp_path, DEMO_GRANTS.read_text())
     assert AuditEvent.objects.filter(action="grants.loaded").count() == 1
     assert AuditEvent.objects.filter(action="grant.changed").count() == 5
+
+
+@pytest.mark.django_db
+def test_prune_refuses_a_grant_to_a_role_the_file_omits(tmp_path):
+    load(tmp_path, DEMO_GRANTS.read_text())
+    before = snapshot()
+    with pytest.raises(CommandError, match="listed under roles"):
+        load(tmp_path, "grants:\n  - group: developers\n    role: prod-developer\n", "--prune")
+    assert snapshot() == before
