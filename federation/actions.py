@@ -12,7 +12,7 @@ from typing import Any
 
 from django.db import transaction
 
-from broker import audit
+from broker import audit, metrics
 from broker.principal import Principal
 from federation import signin, sts
 from federation.access import Entitlement, access_role
@@ -111,6 +111,7 @@ def issue_credentials(
         duration = entitlement.duration(duration_seconds, cap=session_cap(entitlement, cap))
         credentials = _obtain(entitlement, principal=principal, duration_seconds=duration, policy=policy)
     except Exception as exc:
+        metrics.ISSUANCES.labels("", purpose, "refused").inc()
         audit.record(
             "access.refused",
             actor=principal.username,
@@ -135,6 +136,7 @@ def issue_credentials(
                 purpose=purpose,
                 expires_at=credentials.expiration.isoformat(),
             )
+    metrics.ISSUANCES.labels(credentials.method, purpose, "ok").inc()
     return issued
 
 

@@ -40,6 +40,8 @@ def test_metrics_count_what_happened(aws, staff_client, alice_client, client, al
     after = scrape()
 
     assert sample(after, calls) == sample(before, calls) + 1
+    issued = 'broker_issuances_total{method="assume_role",outcome="ok",purpose="console"}'
+    assert sample(after, issued) == sample(before, issued) + 1
     assert sample(after, failed) == sample(before, failed) + 1
     assert 'broker_celery_queue_depth{queue="celery"}' in after
 
