@@ -111,3 +111,7 @@ def alice_client(alice: User) -> Client:
 @pytest.fixture
 def bob_client(bob: User) -> Client:
     return signed_in(bob)
+
+
+# API, credential cache and worker fixtures (redis_url, cache_redis, api, celery_worker, ...).
+from tests.apifixtures import *  # noqa: E402,F403
