@@ -128,6 +128,27 @@ if globals().get("AUTH_LDAP_SERVER_URI"):
 DIRECTORY_RECHECK_SECONDS = 300
 MIDDLEWARE.append("broker.directory.middleware.DirectoryUnavailableMiddleware")
 
+# --- SAML single sign-on (broker/saml/) --------------------------------------
+# On when the IdP metadata is given (a file, or a URL re-read hourly); the IdP's
+# signing certificates are pinned from it. The SP's URLs derive from
+# BROKER_BASE_URL. IdP-initiated (unsolicited) responses are refused unless
+# SAML_ALLOW_IDP_INITIATED is on. Replay and request records live in Redis.
+SAML_IDP_METADATA_FILE = envstr("SAML_IDP_METADATA_FILE")
+SAML_IDP_METADATA_URL = envstr("SAML_IDP_METADATA_URL")
+if SAML_IDP_METADATA_FILE and SAML_IDP_METADATA_URL:
+    raise SettingError("set SAML_IDP_METADATA_FILE or SAML_IDP_METADATA_URL, not both")
+SAML_SP_ENTITY_ID = envstr("SAML_SP_ENTITY_ID")  # empty: BROKER_BASE_URL + /saml/metadata/
+SAML_SP_CERT_FILE = envstr("SAML_SP_CERT_FILE")
+SAML_SP_KEY_FILE = envstr("SAML_SP_KEY_FILE")
+SAML_USERNAME_ATTRIBUTE = envstr("SAML_USERNAME_ATTRIBUTE")  # empty: the NameID
+SAML_GROUPS_ATTRIBUTE = envstr("SAML_GROUPS_ATTRIBUTE", "groups")
+SAML_ALLOW_IDP_INITIATED = envbool("SAML_ALLOW_IDP_INITIATED", False)
+SAML_MAX_RESPONSE_BYTES = envint("SAML_MAX_RESPONSE_BYTES", 256 * 1024, minimum=4096)
+SAML_USER_MAPPER = "broker.saml.mapping.UserMapper"
+SAML_CACHE_ALIAS = "default"
+AUTHENTICATION_BACKENDS = [*AUTHENTICATION_BACKENDS, "broker.saml.backend.SamlBackend"]
+TEMPLATES[0]["OPTIONS"]["context_processors"].append("broker.saml.context.sso")
+
 # --- Web layer -------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

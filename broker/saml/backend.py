@@ -1,0 +1,19 @@
+"""The authentication backend SAML sign-ins are recorded under.
+
+It authenticates nothing itself (the ACS checks the assertion, then calls
+``login()`` naming this backend); it exists so sessions and the audit trail
+say "SamlBackend", and so a password can never sign in through it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.backends import ModelBackend
+
+
+class SamlBackend(ModelBackend):
+    def authenticate(
+        self, request: Any, username: str | None = None, password: str | None = None, **kwargs: Any
+    ):  # type: ignore[no-untyped-def]
+        return None
