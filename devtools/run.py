@@ -19,6 +19,7 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 from cryptography.fernet import Fernet
 
@@ -70,6 +71,25 @@ def _write_env(env: dict[str, str]) -> Path:
     return path
 
 
+def _directory(supervisor: Supervisor, env: dict[str, str]) -> Any:
+    """The demo company directory: a real slapd with alice, bob, carol and nested groups.
+
+    The broker reaches it like a production directory: a read-only search
+    account whose password comes from a file (``AUTH_LDAP_BIND_PASSWORD_FILE``).
+    """
+    from devtools.demo_directory import DemoDirectory
+
+    password = _persistent_secret("ldap-bind-password", lambda: secrets.token_urlsafe(24))
+    directory = DemoDirectory(service_password=password, port=_port("DEMO_LDAP_PORT", 3389))
+    directory.start()
+    supervisor.children.append(("slapd", directory._proc))
+    directory.seed()
+    env.update(directory.broker_env())
+    del env["AUTH_LDAP_BIND_PASSWORD"]
+    env["AUTH_LDAP_BIND_PASSWORD_FILE"] = str(STATE / "ldap-bind-password")
+    return directory
+
+
 class Supervisor:
     def __init__(self) -> None:
         self.children: list[tuple[str, subprocess.Popen[bytes]]] = []
@@ -118,15 +138,17 @@ def _redis(supervisor: Supervisor, env: dict[str, str]) -> str:
 
 def main() -> None:
     STATE.mkdir(exist_ok=True)
-    web, moto, signin = (
+    web, moto, signin, directory_port = (
         _port("BROKER_PORT", 8000),
         _port("DEMO_MOTO_PORT", 5000),
         _port("DEMO_SIGNIN_PORT", 5001),
+        _port("DEMO_LDAP_PORT", 3389),
     )
-    for port in (web, moto, signin):
+    for port in (web, moto, signin, directory_port):
         if _answers(port):
             raise SystemExit(
                 f"run: port {port} is taken; set BROKER_PORT / DEMO_MOTO_PORT / DEMO_SIGNIN_PORT"
+                " / DEMO_LDAP_PORT"
             )
     env = dict(os.environ)
     env.update(
@@ -142,8 +164,10 @@ def main() -> None:
     )
     supervisor = Supervisor()
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    directory = None
     try:
         env["REDIS_URL"] = _redis(supervisor, env)
+        directory = _directory(supervisor, env)
         supervisor.start("moto", [str(BIN / "moto_server"), "-H", HOST, "-p", str(moto)], env, quiet=True)
         _wait_http(f"http://{HOST}:{moto}/moto-api/", "moto")
         from devtools.aws_demo import provision
@@ -183,7 +207,9 @@ def main() -> None:
         print(
             f"\n  Broker portal:  http://{HOST}:{web}/\n"
             f"  Admin:          http://{HOST}:{web}/admin/  (admin / admin-demo-pass)\n"
-            "  Sign in as alice / alice-demo-pass (developers) or bob / bob-demo-pass (auditors).\n"
+            "  Sign in as alice / alice-demo-pass (developers, through team-platform) or\n"
+            "  bob / bob-demo-pass (auditors): directory users of the demo slapd at\n"
+            f"  {env['AUTH_LDAP_SERVER_URI']}; admin is the local break-glass account.\n"
             f"  AWS is moto at {env['AWS_ENDPOINT_URL']}; console sign-in goes to the local stand-in.\n"
             "  Settings for starting a piece alone: source .demo/env\n"
             "  Ctrl-C stops everything.\n",
@@ -194,6 +220,8 @@ def main() -> None:
         print("\nrun: stopping")
     finally:
         supervisor.stop()
+        if directory is not None:
+            directory.stop()
 
 
 if __name__ == "__main__":
