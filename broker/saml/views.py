@@ -164,6 +164,7 @@ def complete(request: HttpRequest) -> HttpResponse:
         user = mapper().user_for(identity)
     except SamlRefused as exc:
         return refused(request, exc)
+    user.backend = BACKEND  # read by the sign-in audit receiver
     auth_login(request, user, backend=BACKEND)  # rotates the session key; audited by broker.signals
     request.session[SESSION_FLOWS] = [f for f in flows if f != pending["relay"]]
     request.session["saml_name_id"] = identity.name_id
