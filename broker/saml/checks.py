@@ -57,6 +57,11 @@ def decode(encoded: str, *, max_bytes: int) -> bytes:
         xml = base64.b64decode("".join(encoded.split()), validate=True)
     except (binascii.Error, ValueError):
         raise SamlRefused("malformed", "the SAMLResponse is not base64") from None
+    # SAML never needs a DTD; refusing one before any parser runs rules out entity
+    # expansion and external entities whatever the parser's defaults (NULs: UTF-16).
+    folded = xml.replace(b"\x00", b"").upper()
+    if b"<!DOCTYPE" in folded or b"<!ENTITY" in folded:
+        raise SamlRefused("doctype", "the SAMLResponse carries a DOCTYPE or entity declarations")
     if not xml.lstrip().startswith(b"<"):
         raise SamlRefused("malformed", "the SAMLResponse is not XML")
     return xml

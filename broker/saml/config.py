@@ -162,8 +162,7 @@ def request_data(path: str, *, get: dict[str, str] | None = None, post: dict[str
     https = base.scheme == "https"
     return {
         "https": "on" if https else "off",
-        "http_host": base.hostname or "",
-        "server_port": str(base.port or (443 if https else 80)),
+        "http_host": base.netloc,  # host[:port], exactly as in BROKER_BASE_URL
         "script_name": base.path + path,
         "get_data": dict(get or {}),
         "post_data": dict(post or {}),
