@@ -136,6 +136,24 @@ def _redis(supervisor: Supervisor, env: dict[str, str]) -> str:
     return f"redis://{HOST}:{port}/0"
 
 
+def _sso(supervisor: Supervisor, env: dict[str, str]) -> str:
+    """The demo SAML IdP (pysaml2): keys made in .demo/saml/ at first run, its metadata trusted."""
+    from devtools.demo_idp import demo_idp
+
+    port = _port("DEMO_IDP_PORT", 5002)
+    if _answers(port):
+        raise SystemExit(f"run: port {port} is taken; set DEMO_IDP_PORT")
+    metadata = STATE / "saml" / "idp-metadata.xml"
+    metadata.parent.mkdir(exist_ok=True)
+    metadata.write_text(demo_idp(STATE, HOST, port).metadata())
+    env["SAML_IDP_METADATA_FILE"] = str(metadata)
+    argv = [sys.executable, "-m", "devtools.demo_idp", "--host", HOST, "--port", str(port)]
+    argv += ["--state", str(STATE)]
+    supervisor.start("saml-idp", argv, env)
+    _wait_http(f"http://{HOST}:{port}/metadata", "the demo SAML IdP")
+    return f"http://{HOST}:{port}/"
+
+
 def main() -> None:
     STATE.mkdir(exist_ok=True)
     web, moto, signin, directory_port = (
@@ -168,6 +186,7 @@ def main() -> None:
     try:
         env["REDIS_URL"] = _redis(supervisor, env)
         directory = _directory(supervisor, env)
+        sso_url = _sso(supervisor, env)
         supervisor.start("moto", [str(BIN / "moto_server"), "-H", HOST, "-p", str(moto)], env, quiet=True)
         _wait_http(f"http://{HOST}:{moto}/moto-api/", "moto")
         from devtools.aws_demo import provision
@@ -212,6 +231,8 @@ def main() -> None:
             f"  {env['AUTH_LDAP_SERVER_URI']}; admin is the local break-glass account.\n"
             f"  AWS is moto at {env['AWS_ENDPOINT_URL']}; console sign-in goes to the local stand-in.\n"
             "  Settings for starting a piece alone: source .demo/env\n"
+            '  Or click "Sign in with SSO": the demo SAML IdP at '
+            f"{sso_url} lets you pick alice or bob.\n"
             "  Ctrl-C stops everything.\n",
             flush=True,
         )

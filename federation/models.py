@@ -129,6 +129,11 @@ class Grant(models.Model):
     session_policy = models.JSONField(
         null=True, blank=True, help_text="Optional down-scoping, intersected with the role's permissions."
     )
+    require_mfa = models.BooleanField(
+        "require MFA",
+        default=False,
+        help_text="People need a verified TOTP code (or their IdP's MFA) to use the role through this grant.",
+    )
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["group", "role"], name="one_grant_per_group_role")]
