@@ -282,6 +282,9 @@ def single_flight(
         token = acquire(spec.key_id)
         if token is not None:
             try:
+                done = peek(spec)  # a holder that released just now may have left it
+                if done is not None and accept(done):
+                    return done, False
                 entry = produce()
             except sts.StsError as exc:
                 _note_failure(spec.key_id, exc)

@@ -23,7 +23,7 @@ from django.core.management import call_command
 from django.test import Client
 
 from broker.apiclients import ApiClient
-from federation import sts
+from federation import credcache, sts
 
 REDIS_DB = 11
 
@@ -156,3 +156,25 @@ def wait_until(check: Callable[[], Any], *, seconds: float = 15, message: str = 
             return value
         time.sleep(0.05)
     raise AssertionError(message or "condition not met in time")
+
+
+def spec_for(token: str, alias: str) -> Any:
+    """The cache key a request with ``token`` for ``alias`` (default terms) uses."""
+    from broker.tokens import verify
+    from federation.delivery import plan
+
+    return plan(verify(token, source_ip=None), alias=alias, duration_seconds=None, policy=None)
+
+
+def age(spec: Any, *, remaining: float, used: bool = True) -> Any:
+    """Make the cached session look ``remaining`` seconds from expiry, as time would."""
+    import dataclasses
+    from datetime import UTC, datetime, timedelta
+
+    entry = credcache.peek(spec)
+    credentials = dataclasses.replace(
+        entry.credentials, expiration=datetime.now(UTC) + timedelta(seconds=remaining)
+    )
+    aged = credcache.Entry(credentials=credentials, issued_at=time.time() - (spec.duration - remaining))
+    credcache.store(spec, aged, used=used)
+    return aged
