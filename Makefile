@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test test-postgres lint format bench migrations-check clean
+.PHONY: install run test test-postgres lint format bench migrations-check screenshots clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	bash devtools/system-deps.sh
@@ -25,6 +25,10 @@ test: install lint migrations-check
 POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/broker
 test-postgres: install
 	DATABASE_URL=$(POSTGRES_URL) $(PY) -m pytest
+
+# Re-take the README's screenshots (docs/screenshots/) with the browser suite.
+screenshots: install
+	SAVE_SCREENSHOTS=1 $(PY) -m pytest tests/browser -q
 
 lint: install
 	$(VENV)/bin/ruff check .
