@@ -178,3 +178,7 @@ def age(spec: Any, *, remaining: float, used: bool = True) -> Any:
     aged = credcache.Entry(credentials=credentials, issued_at=time.time() - (spec.duration - remaining))
     credcache.store(spec, aged, used=used)
     return aged
+
+
+def api_token_of(client: Client) -> str:
+    return client.defaults["HTTP_AUTHORIZATION"].removeprefix("Bearer ")
