@@ -1,18 +1,61 @@
-"""Write audit events. The one way any module records what happened."""
+"""Write audit events. The one way any module records what happened.
+
+The trail is a precondition, not a side effect: when a row cannot be
+written, ``record`` raises ``AuditUnavailable`` and whatever it would have
+recorded must not happen (the portal and the API answer 503 "audit trail
+unavailable" and hand out no credential). Each write runs in its own
+savepoint, so a failed insert never poisons the caller's transaction, and a
+busy database ("database is locked" under bursts on SQLite) is retried a
+few times outside a transaction rather than lost.
+"""
 
 from __future__ import annotations
 
+import time
 from contextvars import ContextVar
 from typing import Any
 
+from django.db import DatabaseError, OperationalError, transaction
 from django.http import HttpRequest
 
 from broker.models import AuditEvent
 from broker.netaddr import client_ip
 
+ATTEMPTS = 5
+
 # Who is acting in this request or command, for events raised deep inside
 # model signals that cannot see the request (set by AuditContextMiddleware).
 current_actor: ContextVar[tuple[str, str | None]] = ContextVar("audit_actor", default=("", None))
+
+
+class AuditUnavailable(Exception):
+    """The audit trail could not be written; the action it describes must not go ahead."""
+
+    status = 503
+    code = "audit_unavailable"
+
+    def __init__(self, action: str) -> None:
+        super().__init__(
+            f"the audit trail could not be written ({action}), so nothing was handed out; try again shortly"
+        )
+        self.action = action
+
+
+def _retryable(exc: DatabaseError, attempt: int) -> bool:
+    busy = isinstance(exc, OperationalError) and not transaction.get_connection().in_atomic_block
+    return busy and attempt < ATTEMPTS - 1
+
+
+def _write(fields: dict[str, Any]) -> AuditEvent:
+    for attempt in range(ATTEMPTS):
+        try:
+            with transaction.atomic():
+                return AuditEvent.objects.create(**fields)
+        except DatabaseError as exc:
+            if not _retryable(exc, attempt):
+                raise AuditUnavailable(fields["action"]) from exc
+            time.sleep(0.02 * (attempt + 1))
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def record(
@@ -27,15 +70,17 @@ def record(
     **detail: Any,
 ) -> AuditEvent:
     default_actor, default_ip = current_actor.get()
-    return AuditEvent.objects.create(
-        action=action,
-        actor=(actor or default_actor)[:255],
-        source_ip=source_ip or default_ip or None,
-        role_alias=role_alias,
-        method=method,
-        access_key_id=access_key_id,
-        outcome=outcome,
-        detail=detail,
+    return _write(
+        {
+            "action": action,
+            "actor": (actor or default_actor)[:255],
+            "source_ip": source_ip or default_ip or None,
+            "role_alias": role_alias[:64],
+            "method": method,
+            "access_key_id": access_key_id,
+            "outcome": outcome,
+            "detail": detail,
+        }
     )
 
 

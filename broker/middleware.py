@@ -1,5 +1,9 @@
 """Request context: the signed-in user and address for audit events raised in
-signals, and a request id for log lines and the ``X-Request-ID`` header."""
+signals, and a request id for log lines and the ``X-Request-ID`` header.
+
+A page whose audit event cannot be written (a sign-in, whose event is raised
+in a signal) answers 503 and keeps nobody signed in: the trail is a
+precondition. The portal and the API map the same error themselves."""
 
 from __future__ import annotations
 
@@ -9,11 +13,12 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 
-from broker.audit import current_actor
+from broker.audit import AuditUnavailable, current_actor
 from broker.logformat import request_id, request_user
 from broker.netaddr import client_ip
 
 _ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+RETRY_AFTER_SECONDS = 30
 
 
 class RequestContextMiddleware:
@@ -37,4 +42,19 @@ class RequestContextMiddleware:
             request_id.reset(tokens[1])
             request_user.reset(tokens[2])
         response["X-Request-ID"] = rid
+        return response
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not isinstance(exception, AuditUnavailable):
+            return None
+        session = getattr(request, "session", None)
+        if exception.action == "signin" and session is not None:
+            session.flush()  # a sign-in that could not be audited does not stand
+        response = HttpResponse(
+            f"503 Audit trail unavailable: {exception}\n",
+            status=503,
+            content_type="text/plain; charset=utf-8",
+        )
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        response["Cache-Control"] = "no-store"
         return response

@@ -25,6 +25,13 @@ class AuditEvent(models.Model):
         TOKEN_CREATED = "apitoken.created", "API token created"
         TOKEN_REVOKED = "apitoken.revoked", "API token revoked"
         SAML_REFUSED = "saml.refused", "SAML response refused"
+        CLIENT_CHANGED = "apiclient.changed", "API client changed"
+        ROLE_SESSIONS_REVOKED = "role.revoked", "Role sessions revoked (AWSRevokeOlderSessions)"
+        SOURCE_IDENTITY_DENIED = "role.denied_user", "User denied on a role (aws:SourceIdentity)"
+        CACHE_PURGED = "cache.purged", "Cached sessions purged"
+        USER_DEACTIVATED = "user.deactivated", "User deactivated (kill switch)"
+        SESSIONS_ENDED = "user.signed_out", "Portal sessions ended"
+        AUDIT_EXPORTED = "audit.exported", "Audit trail exported"
 
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     action = models.CharField(max_length=40, choices=Action.choices, db_index=True)

@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
@@ -69,24 +70,26 @@ def mint(
     """Create a token row and return it with the only copy of the secret."""
     lookup = secrets.token_hex(6)
     raw = f"{PREFIX}{lookup}_{secrets.token_urlsafe(32)}"
-    token = ApiToken.objects.create(
-        lookup=lookup, digest=digest(raw), client=client, user=user, label=label, expires_at=expires_at
-    )
-    audit.record(
-        "apitoken.created",
-        actor=getattr(user, "username", "") or (client.principal_name if client else ""),
-        token=f"{PREFIX}{lookup}",
-        client=client.name if client else "",
-        expires_at=expires_at.isoformat() if expires_at else None,
-    )
+    with transaction.atomic():  # no audit row, no token
+        token = ApiToken.objects.create(
+            lookup=lookup, digest=digest(raw), client=client, user=user, label=label, expires_at=expires_at
+        )
+        audit.record(
+            "apitoken.created",
+            actor=getattr(user, "username", "") or (client.principal_name if client else ""),
+            token=f"{PREFIX}{lookup}",
+            client=client.name if client else "",
+            expires_at=expires_at.isoformat() if expires_at else None,
+        )
     return token, raw
 
 
-def revoke(token: ApiToken, *, actor: str = "") -> None:
+def revoke(token: ApiToken, *, actor: str = "", **detail: Any) -> None:
+    """Revoke at once; the revocation stands even if its audit row then fails (and that error is raised)."""
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
-        audit.record("apitoken.revoked", actor=actor, token=f"{PREFIX}{token.lookup}")
+        audit.record("apitoken.revoked", actor=actor, token=f"{PREFIX}{token.lookup}", **detail)
 
 
 def _find(raw: str) -> ApiToken:

@@ -89,6 +89,20 @@ def _ledger(issued: Issued, *, principal: Principal, purpose: str, source_ip: st
     )
 
 
+def _refused(
+    principal: Principal, alias: str, exc: Exception, *, source_ip: str | None, purpose: str
+) -> None:
+    audit.record(
+        "access.refused",
+        actor=principal.username,
+        source_ip=source_ip,
+        role_alias=alias[:64],
+        outcome="denied",
+        reason=type(exc).__name__,
+        purpose=purpose,
+    )
+
+
 def issue_credentials(
     *,
     principal: Principal,
@@ -112,15 +126,7 @@ def issue_credentials(
         credentials = _obtain(entitlement, principal=principal, duration_seconds=duration, policy=policy)
     except Exception as exc:
         metrics.ISSUANCES.labels("", purpose, "refused").inc()
-        audit.record(
-            "access.refused",
-            actor=principal.username,
-            source_ip=source_ip,
-            role_alias=alias[:64],
-            outcome="denied",
-            reason=type(exc).__name__,
-            purpose=purpose,
-        )
+        _refused(principal, alias, exc, source_ip=source_ip, purpose=purpose)
         raise
     issued = Issued(credentials=credentials, entitlement=entitlement, duration_seconds=duration)
     with transaction.atomic():
@@ -160,8 +166,12 @@ def console_link(
     cap: int | None = None,
 ) -> signin.ConsoleLink:
     """A one-time console sign-in URL; the destination is checked before any STS call."""
-    entitlement = access_role(principal, alias)
-    page = signin.check_destination(destination, entitlement.role.partition)
+    try:
+        entitlement = access_role(principal, alias)
+        page = signin.check_destination(destination, entitlement.role.partition)
+    except Exception as exc:
+        _refused(principal, alias, exc, source_ip=source_ip, purpose="console")
+        raise
     issued = issue_credentials(
         principal=principal,
         alias=alias,

@@ -22,8 +22,6 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import OperationalError
-
 from broker import audit
 from broker.tokens import PREFIX, Caller, subject_caller
 from federation import actions, credcache, sts
@@ -33,7 +31,6 @@ from federation.credcache import CacheUnavailable, Entry, SessionSpec
 log = logging.getLogger(__name__)
 
 WAIT_FOR_SHARED_SECONDS = 30
-AUDIT_ATTEMPTS = 5
 
 
 @dataclass(frozen=True)
@@ -114,27 +111,20 @@ def _from_cache(caller: Caller, spec: SessionSpec, source_ip: str | None) -> tup
 def _record(
     caller: Caller, spec: SessionSpec, delivery: Delivery, *, source_ip: str | None, fmt: str
 ) -> None:
-    """One audit row per delivery; SQLite's 'database is locked' under bursts is retried, not lost."""
-    for attempt in range(AUDIT_ATTEMPTS):
-        try:
-            audit.record(
-                "credentials.delivered",
-                actor=caller.principal.username,
-                source_ip=source_ip,
-                role_alias=spec.alias,
-                method=delivery.credentials.method,
-                access_key_id=delivery.credentials.access_key_id,
-                client=caller.client_name,
-                token=f"{PREFIX}{caller.token_lookup}",
-                source=delivery.source,
-                format=fmt,
-                expires_at=delivery.credentials.expiration.isoformat(),
-            )
-            return
-        except OperationalError:
-            if attempt == AUDIT_ATTEMPTS - 1:
-                raise
-            time.sleep(0.02 * (attempt + 1))
+    """One audit row per delivery, hit or miss; ``AuditUnavailable`` withholds the session."""
+    audit.record(
+        "credentials.delivered",
+        actor=caller.principal.username,
+        source_ip=source_ip,
+        role_alias=spec.alias,
+        method=delivery.credentials.method,
+        access_key_id=delivery.credentials.access_key_id,
+        client=caller.client_name,
+        token=f"{PREFIX}{caller.token_lookup}",
+        source=delivery.source,
+        format=fmt,
+        expires_at=delivery.credentials.expiration.isoformat(),
+    )
 
 
 def _refused(caller: Caller, alias: str, exc: Exception, source_ip: str | None) -> None:
@@ -167,6 +157,9 @@ def deliver(
         raise
     try:
         credentials, source = _from_cache(caller, spec, source_ip)
+    except credcache.SharedFailure as exc:  # another request's STS call failed; audit this one too
+        _refused(caller, alias, exc, source_ip)
+        raise
     except CacheUnavailable as exc:
         log.warning("credential cache unavailable (%s); calling STS directly for %s", exc, alias)
         credentials, source = (

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from broker.audit import AuditUnavailable
 from broker.directory.errors import DirectoryUnavailable
 from federation.access import DurationOutOfRange, RoleNotAvailable
 from federation.policies import PolicyError
@@ -27,6 +28,8 @@ class Problem:
 
 def describe(exc: Exception) -> Problem | None:
     """The answer for a domain error, or ``None`` for a bug (let it surface)."""
+    if isinstance(exc, AuditUnavailable):
+        return Problem(exc.status, exc.code, "Audit trail unavailable", str(exc))
     if isinstance(exc, RoleNotAvailable):
         return Problem(403, "role_not_available", "Role not available", str(exc))
     if isinstance(exc, DurationOutOfRange):
