@@ -35,6 +35,13 @@ class AwsAccount(models.Model):
     )
     name = models.CharField(max_length=100)
     partition = models.CharField(max_length=16, choices=[(name, name) for name in PARTITIONS], default="aws")
+    admin_role_arn = models.CharField(
+        "admin role ARN",
+        max_length=2048,
+        blank=True,
+        help_text="A role in this account the broker may assume to change IAM there (revoking sessions). "
+        "Not needed for the broker's own account.",
+    )
 
     class Meta:
         ordering = ["name"]
@@ -42,6 +49,17 @@ class AwsAccount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.account_id})"
+
+    def clean(self) -> None:
+        if not self.admin_role_arn:
+            return
+        match = ROLE_ARN.match(self.admin_role_arn)
+        if match is None or match["account"] != self.account_id:
+            raise ValidationError(
+                {
+                    "admin_role_arn": f"Give an IAM role ARN in this account (arn:aws:iam::{self.account_id}:role/Name)."
+                }
+            )
 
 
 class Role(models.Model):
