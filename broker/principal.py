@@ -16,6 +16,8 @@ class Principal:
     groups: frozenset[str] = frozenset()
     attributes: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
     kind: str = "user"
+    # This sign-in showed a second factor: a TOTP code, or the SAML IdP's own MFA.
+    mfa: bool = False
 
     @classmethod
     def from_user(cls, user: Any) -> Principal:
@@ -24,6 +26,8 @@ class Principal:
             username=user.get_username(),
             groups=frozenset(user.groups.values_list("name", flat=True)),
             attributes=dict(profile.attributes) if profile else {},
+            # Set on request.user by broker.mfa.middleware; a user loaded any other way has none.
+            mfa=bool(getattr(user, "mfa_factor", "")),
         )
 
 

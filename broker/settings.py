@@ -7,9 +7,11 @@ message naming the missing variable.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 
 from broker.env import SettingError, envbool, envint, envlist, envsecret, envstr, require
 
@@ -25,7 +27,8 @@ BROKER_BASE_URL = envstr("BROKER_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 CSRF_TRUSTED_ORIGINS = [BROKER_BASE_URL]
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django's admin, on a site that also wants a second factor from staff (broker/mfa/).
+    "broker.mfa.apps.AdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -35,15 +38,23 @@ INSTALLED_APPS = [
     "federation",
     "rest_framework",
     "drf_spectacular",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
+    "csp",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "broker.idle.IdleTimeoutMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "broker.mfa.middleware.MfaMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "broker.middleware.RequestContextMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -150,12 +161,62 @@ AUTHENTICATION_BACKENDS = [*AUTHENTICATION_BACKENDS, "broker.saml.backend.SamlBa
 TEMPLATES[0]["OPTIONS"]["context_processors"].append("broker.saml.context.sso")
 
 # --- Web layer -------------------------------------------------------------
+# HTTPS settings follow BROKER_BASE_URL: an https portal gets HSTS, secure
+# cookies and a redirect to https (health probes excepted). Behind a proxy
+# that terminates TLS, set BROKER_TRUST_PROXY so X-Forwarded-Proto is read.
+# The CSP allows the broker's own scripts and styles only; nothing may frame it.
+_HTTPS = BROKER_BASE_URL.startswith("https://")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 if envbool("BROKER_TRUST_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 BROKER_TRUST_PROXY = envbool("BROKER_TRUST_PROXY", False)
+SECURE_HSTS_SECONDS = envint("BROKER_HSTS_SECONDS", 365 * 24 * 3600 if _HTTPS else 0, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("BROKER_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = envbool("BROKER_HSTS_PRELOAD", True)
+SECURE_SSL_REDIRECT = envbool("BROKER_SSL_REDIRECT", _HTTPS)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "frame-ancestors": [NONE],
+    }
+}
+CSRF_FAILURE_VIEW = "broker.errorpages.csrf_failure"
+# Signed out after this long without a request (broker/idle.py); SESSION_COOKIE_AGE caps the whole session.
+BROKER_IDLE_TIMEOUT_SECONDS = envint("BROKER_IDLE_TIMEOUT_SECONDS", 1800, minimum=60)
+
+# --- Second factor (broker/mfa/): TOTP for password sign-ins ------------------
+# Directory and local-account users verify a TOTP code after their password
+# once they have enrolled a device; BROKER_REQUIRE_MFA makes every one of them
+# enrol first. Grants can require MFA per role; staff need it for the admin.
+# SAML users bring their IdP's MFA; API tokens are never asked.
+BROKER_REQUIRE_MFA = envbool("BROKER_REQUIRE_MFA", False)
+OTP_TOTP_ISSUER = envstr("BROKER_MFA_ISSUER", "AWS identity broker")
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+
+# --- Password guessing (django-axes, broker/lockout.py) -----------------------
+# Failed sign-ins are counted per username and address (the address from
+# X-Forwarded-For only with BROKER_TRUST_PROXY); at the limit the password is
+# no longer even tried, so the broker cannot run a directory account into its
+# own lockout (AD's is often 10). A locked-out attempt looks like a wrong password.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", *AUTHENTICATION_BACKENDS]
+MIDDLEWARE.append("axes.middleware.AxesMiddleware")
+AXES_FAILURE_LIMIT = envint("BROKER_LOCKOUT_FAILURES", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=envint("BROKER_LOCKOUT_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_USERNAME_CALLABLE = "broker.lockout.username_key"
+AXES_CLIENT_IP_CALLABLE = "broker.netaddr.client_ip"
+AXES_LOCKOUT_CALLABLE = "broker.lockout.lockout_response"
+AXES_RESET_ON_SUCCESS = True
+AXES_DISABLE_ACCESS_LOG = True  # sign-ins are in the audit trail already
+AXES_VERBOSE = False
 
 # --- Credentials: encryption at rest and AWS endpoints ----------------------
 BROKER_ENCRYPTION_KEYS = envlist("BROKER_ENCRYPTION_KEYS", envsecret("BROKER_ENCRYPTION_KEYS"))

@@ -17,6 +17,7 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("saml/", include("broker.saml.urls")),
+    path("mfa/", include("broker.mfa.urls")),
     path("metrics", metrics.metrics, name="metrics"),
     path("admin/", admin.site.urls),
     path("tokens/", tokenviews.personal_tokens, name="personal-tokens"),

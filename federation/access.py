@@ -24,6 +24,19 @@ class RoleNotAvailable(Exception):
         self.alias = alias
 
 
+class MfaRequired(RoleNotAvailable):
+    """The principal holds the role only through grants that need a second factor it has not shown."""
+
+    MESSAGE = "this role needs a verified MFA code"
+
+    def __init__(self, alias: str) -> None:
+        super().__init__(alias)
+        self.args = (self.MESSAGE,)
+
+    def __str__(self) -> str:
+        return self.MESSAGE
+
+
 class DurationOutOfRange(ValueError):
     """A requested session length falls outside what the grant allows."""
 
@@ -36,6 +49,7 @@ class Entitlement:
     default_seconds: int
     max_seconds: int
     session_policy: dict[str, Any] | None
+    require_mfa: bool = False
 
     def duration(self, requested: int | None, *, cap: int | None = None) -> int:
         """The session length to ask STS for, or ``DurationOutOfRange``."""
@@ -78,7 +92,22 @@ def _entitlement(role: Role, grants: list[Grant]) -> Entitlement:
         default_seconds=min(default, role.max_session_seconds),
         max_seconds=role.max_session_seconds,
         session_policy=_merge_policies(grants),
+        # Like the policy: the broadest grant wins, so MFA is needed only if every grant asks for it.
+        require_mfa=all(grant.require_mfa for grant in grants),
     )
+
+
+def mfa_satisfied(entitlement: Entitlement, principal: Principal) -> bool:
+    """A second factor is needed only by people, for roles whose grants all ask for one.
+
+    API clients (``kind="api"``) are machines holding their own token: never asked.
+    A person's personal API token carries no MFA proof, so it cannot use such a role.
+    """
+    if not entitlement.require_mfa:
+        return True
+    if principal.kind != "user":
+        return True
+    return principal.mfa
 
 
 def entitlements(principal: Principal) -> list[Entitlement]:
@@ -103,7 +132,10 @@ def access_role(principal: Principal, alias: str) -> Entitlement:
     )
     if not grants:
         raise RoleNotAvailable(alias)
-    return _entitlement(grants[0].role, grants)
+    entitlement = _entitlement(grants[0].role, grants)
+    if not mfa_satisfied(entitlement, principal):
+        raise MfaRequired(alias)
+    return entitlement
 
 
 def holders(role: Role) -> list[str]:

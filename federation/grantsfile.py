@@ -92,6 +92,12 @@ class _Reader:
             raise self.fail(f"{path}.{key}", "must be a whole number of seconds")
         return value
 
+    def flag(self, item: dict[str, Any], path: str, key: str) -> bool:
+        value = item.get(key, False)
+        if not isinstance(value, bool):
+            raise self.fail(f"{path}.{key}", "must be true or false")
+        return value
+
     def mapping(self, item: dict[str, Any], path: str, key: str) -> dict[str, Any] | None:
         value = item.get(key)
         if value is not None and not isinstance(value, dict):
@@ -209,6 +215,7 @@ def _load_grants(
         values = {
             "session_seconds": reader.number(item, path, "session_seconds"),
             "session_policy": reader.mapping(item, path, "session_policy"),
+            "require_mfa": reader.flag(item, path, "require_mfa"),
         }
         grant = _upsert(Grant, {"group": group, "role": role}, values, summary)
         _save(grant, reader, path, summary)
@@ -251,6 +258,8 @@ def export() -> dict[str, Any]:
             entry["session_seconds"] = grant.session_seconds
         if grant.session_policy:
             entry["session_policy"] = grant.session_policy
+        if grant.require_mfa:
+            entry["require_mfa"] = True
         return entry
 
     return {

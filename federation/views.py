@@ -11,10 +11,11 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_POST
 
+from broker.mfa.views import mfa_required_page
 from broker.netaddr import client_ip
 from broker.principal import principal_for
 from federation import actions, snippets
-from federation.access import Entitlement, entitlements
+from federation.access import Entitlement, MfaRequired, entitlements
 from federation.errors import Problem, describe, problem_for_bad_input
 
 T = TypeVar("T")
@@ -76,6 +77,8 @@ def _attempt(request: HttpRequest, call: Callable[[], T]) -> T | HttpResponse:
     """Run an action; a domain error or bad input becomes an error page, a bug stays a bug."""
     try:
         return call()
+    except MfaRequired:
+        return _no_store(mfa_required_page(request))
     except Exception as exc:
         problem = describe(exc)
         if problem is None and isinstance(exc, ValueError):

@@ -1,7 +1,9 @@
 """Shared fixtures: real moto, the sign-in stand-in, and a small cast of users.
 
 alice is in ``developers``, bob in ``auditors``, carol in no group, and
-admin is staff. Services start once per session on free loopback ports.
+admin is staff (with a TOTP device, verified in every session ``signed_in`` opens,
+since the admin site wants a second factor from staff). Services start once per
+session on free loopback ports.
 """
 
 from __future__ import annotations
@@ -15,6 +17,9 @@ from pathlib import Path
 import pytest
 from django.contrib.auth.models import Group, User
 from django.test import Client
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from moto.server import ThreadedMotoServer
 
 from devtools.aws_demo import provision
@@ -99,9 +104,33 @@ def admin_user(grants) -> User:  # type: ignore[no-untyped-def]
     return make_user("admin", staff=True)
 
 
-def signed_in(user: User, **client_options: object) -> Client:
+def totp_device(user: User) -> TOTPDevice:
+    """The user's confirmed authenticator (made on first use)."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    return device or TOTPDevice.objects.create(user=user, name="test phone", confirmed=True)
+
+
+def totp_code(device: TOTPDevice, steps_ahead: int = 0) -> str:
+    """The code the authenticator shows now (or ``steps_ahead`` 30-second steps later: a code
+    is accepted once, so a second verification in the same step needs the next one)."""
+    t0 = device.t0 - steps_ahead * device.step
+    return f"{totp(device.bin_key, device.step, t0, device.digits):06d}"
+
+
+def mfa_verified(client: Client, user: User) -> Client:
+    """Mark the client's session as having shown a TOTP code, as the verify page does."""
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = totp_device(user).persistent_id
+    session.save()
+    return client
+
+
+def signed_in(user: User, *, mfa: bool | None = None, **client_options: object) -> Client:
+    """A client signed in as ``user``; staff also verified a code unless ``mfa=False``."""
     client = Client(**client_options)
     client.force_login(user)
+    if user.is_staff if mfa is None else mfa:
+        mfa_verified(client, user)
     return client
 
 
