@@ -313,6 +313,7 @@ LOGGING = {
         "botocore": {"level": "WARNING"},
         "urllib3": {"level": "WARNING"},
         "werkzeug": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},  # a line per sign-in otherwise; failures are warnings
     },
 }
 

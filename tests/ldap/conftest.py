@@ -143,6 +143,7 @@ def configure(slapd: TestDirectory, settings, monkeypatch) -> Configure:  # type
         for name, value in values.items():
             setattr(settings, name, value)
         settings.AUTHENTICATION_BACKENDS = [
+            "axes.backends.AxesStandaloneBackend",  # first, as in broker/settings.py
             "broker.directory.backend.DirectoryBackend",
             "django.contrib.auth.backends.ModelBackend",
         ]
