@@ -14,6 +14,7 @@ from broker.principal import Principal
 from federation import grantsadmin
 from federation.access import entitlements, holders
 from federation.models import AwsAccount, Grant, Issuance, Role
+from federation.revocationadmin import deactivate_and_revoke, revoke_sessions
 
 
 class GrantInline(admin.TabularInline):
@@ -31,7 +32,7 @@ class GrantByRoleInline(admin.TabularInline):
 
 @admin.register(AwsAccount)
 class AwsAccountAdmin(admin.ModelAdmin):
-    list_display = ["name", "account_id", "partition"]
+    list_display = ["name", "account_id", "partition", "admin_role_arn"]
     search_fields = ["name", "account_id"]
 
 
@@ -41,6 +42,7 @@ class RoleAdmin(admin.ModelAdmin):
     list_filter = ["account"]
     search_fields = ["alias", "arn", "description", "account__name", "account__account_id"]
     inlines = [GrantByRoleInline]
+    actions = [revoke_sessions]
     readonly_fields = ["who_can_reach_it"]
 
     def get_urls(self) -> list:  # type: ignore[type-arg]
@@ -76,6 +78,7 @@ admin.site.unregister(User)
 @admin.register(User)
 class UserWithRolesAdmin(UserAdmin):
     readonly_fields = [*UserAdmin.readonly_fields, "reachable_roles"]
+    actions = [deactivate_and_revoke]
     fieldsets = [*UserAdmin.fieldsets, ("AWS access", {"fields": ["reachable_roles"]})]
 
     @admin.display(description="Roles this user can reach")

@@ -85,16 +85,38 @@ def session_name(username: str, *, limit: int = 64) -> str:
     return cleaned if len(cleaned) >= 2 else (cleaned + "--")[:2]
 
 
-@functools.cache
-def client() -> Any:
-    """One STS client per process; boto3 reads AWS_ENDPOINT_URL and the credential chain."""
+def aws_client(service: str, credentials: Credentials | None = None) -> Any:
+    """A boto3 client with the STS client's limits; the broker's own identity unless
+    ``credentials`` (e.g. an account's admin role session) are given. For IAM (revocation)."""
     config = Config(
         retries={"mode": "standard", "max_attempts": settings.BROKER_STS_MAX_ATTEMPTS},
         connect_timeout=settings.BROKER_STS_CONNECT_TIMEOUT,
         read_timeout=settings.BROKER_STS_READ_TIMEOUT,
     )
-    session = boto3.session.Session()
-    return session.client("sts", region_name=session.region_name or "us-east-1", config=config)
+    keys = (
+        {
+            "aws_access_key_id": credentials.access_key_id,
+            "aws_secret_access_key": credentials.secret_access_key,
+            "aws_session_token": credentials.session_token,
+        }
+        if credentials
+        else {}
+    )
+    session = boto3.session.Session(**keys)
+    return session.client(service, region_name=session.region_name or "us-east-1", config=config)
+
+
+def error_code(exc: Exception) -> str | None:
+    """AWS's error code for an exception from a boto3 call, ``None`` if it is not one."""
+    if isinstance(exc, ClientError):
+        return exc.response.get("Error", {}).get("Code", "") or "ClientError"
+    return type(exc).__name__ if isinstance(exc, BotoCoreError) else None
+
+
+@functools.cache
+def client() -> Any:
+    """One STS client per process; boto3 reads AWS_ENDPOINT_URL and the credential chain."""
+    return aws_client("sts")
 
 
 def _translate(exc: Exception, *, role: str) -> StsError:
@@ -176,9 +198,24 @@ def get_federation_token(*, username: str, duration_seconds: int, policy: dict[s
 
 
 @functools.cache
+def _broker_identity() -> dict[str, Any]:
+    return _call("get_caller_identity", role="the broker's own identity")
+
+
 def _broker_is_role_session() -> bool:
-    arn = _call("get_caller_identity", role="the broker's own identity")["Arn"]
-    return ":assumed-role/" in arn
+    return ":assumed-role/" in _broker_identity()["Arn"]
+
+
+def broker_account_id() -> str:
+    """The AWS account the broker's own credentials belong to."""
+    return _broker_identity()["Account"]
+
+
+def assume_admin_role(*, role_arn: str) -> Credentials:
+    """A short session in an account's admin role, for IAM changes there (revocation)."""
+    params = {"RoleArn": role_arn, "RoleSessionName": "aws-identity-broker-admin", "DurationSeconds": 900}
+    answer = _call("assume_role", role=role_arn, **params)
+    return _credentials(answer, arn=answer["AssumedRoleUser"]["Arn"], method="assume_role")
 
 
 def chaining_cap() -> int | None:
@@ -191,4 +228,4 @@ def chaining_cap() -> int | None:
 def reset() -> None:
     """Forget the cached client and identity (tests, or after credentials rotate)."""
     client.cache_clear()
-    _broker_is_role_session.cache_clear()
+    _broker_identity.cache_clear()

@@ -1,0 +1,115 @@
+"""The IAM wrapper: the two inline deny policies that revocation attaches to a role.
+
+STS sessions cannot be cancelled. What AWS offers instead is a deny on the
+role that matches the sessions to stop:
+
+- ``AWSRevokeOlderSessions`` (the policy the IAM console's "Revoke active
+  sessions" writes): deny everything to sessions whose ``aws:TokenIssueTime``
+  is before now. New sessions work at once.
+- ``BrokerDenySourceIdentity-<session name>``: deny everything to sessions
+  whose ``aws:SourceIdentity`` is that user's (the broker sets it on every
+  AssumeRole), now and later, until an admin deletes the policy.
+
+IAM writes happen in the role's own account: with the broker's own
+credentials when the role is in the broker's account, else through the
+account's ``admin_role_arn``. boto3 stays in ``federation.sts``.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from federation import sts
+from federation.models import Role
+
+REVOKE_POLICY_NAME = "AWSRevokeOlderSessions"
+DENY_USER_PREFIX = "BrokerDenySourceIdentity-"
+
+
+class RevocationError(Exception):
+    """IAM could not be changed; the message says what to do instead."""
+
+
+def revoke_older_sessions_document(before: datetime) -> dict[str, Any]:
+    """Deny everything to sessions issued before ``before`` (what the IAM console writes)."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Deny",
+                "Action": ["*"],
+                "Resource": ["*"],
+                "Condition": {"DateLessThan": {"aws:TokenIssueTime": iso(before)}},
+            }
+        ],
+    }
+
+
+def deny_source_identity_document(session_name: str) -> dict[str, Any]:
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Deny",
+                "Action": ["*"],
+                "Resource": ["*"],
+                "Condition": {"StringEquals": {"aws:SourceIdentity": session_name}},
+            }
+        ],
+    }
+
+
+def iso(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def deny_user_policy_name(session_name: str) -> str:
+    return f"{DENY_USER_PREFIX}{session_name}"
+
+
+def _client(role: Role) -> Any:
+    """An IAM client acting in the role's account, or ``RevocationError`` saying why not."""
+    if not role.arn:
+        raise RevocationError(
+            f"{role.alias} is a GetFederationToken role: it has no IAM role to attach a deny to"
+        )
+    account = role.account
+    try:
+        if account.account_id == sts.broker_account_id():
+            return sts.aws_client("iam")
+        if not account.admin_role_arn:
+            raise RevocationError(
+                f"{role.alias} is in account {account.account_id}, not the broker's: revoke its sessions in "
+                f"that account (IAM console, role {role.name}, 'Revoke active sessions'), or set the "
+                "account's admin role ARN so the broker can"
+            )
+        return sts.aws_client("iam", sts.assume_admin_role(role_arn=account.admin_role_arn))
+    except sts.StsError as exc:
+        raise RevocationError(f"could not act in account {account.account_id}: {exc}") from None
+
+
+def put_role_policy(role: Role, name: str, document: dict[str, Any]) -> None:
+    iam = _client(role)
+    try:
+        iam.put_role_policy(
+            RoleName=role.name, PolicyName=name, PolicyDocument=json.dumps(document, separators=(",", ":"))
+        )
+    except Exception as exc:
+        code = sts.error_code(exc)
+        if code is None:
+            raise
+        raise RevocationError(f"IAM refused to change role {role.name} ({code})") from None
+
+
+def revoke_older_sessions(role: Role, *, before: datetime) -> dict[str, Any]:
+    document = revoke_older_sessions_document(before)
+    put_role_policy(role, REVOKE_POLICY_NAME, document)
+    return document
+
+
+def deny_source_identity(role: Role, *, session_name: str) -> str:
+    name = deny_user_policy_name(session_name)
+    put_role_policy(role, name, deny_source_identity_document(session_name))
+    return name
