@@ -34,6 +34,6 @@ class JsonFormatter(logging.Formatter):
             "message": record.getMessage(),
         }
         event.update({k: v for k, v in vars(record).items() if k not in _STANDARD and v not in ("", None)})
-        if record.exc_info:
-            event["exception"] = self.formatException(record.exc_info)
+        if record.exc_info or record.exc_text:  # exc_text: already formatted and redacted
+            event["exception"] = record.exc_text or self.formatException(record.exc_info)
         return json.dumps(event, default=str)

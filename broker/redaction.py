@@ -11,15 +11,29 @@ from __future__ import annotations
 import logging
 import re
 
+_CREDENTIAL_NAMES = (
+    "SecretAccessKey|SessionToken|Token|sessionKey|sessionToken|SigninToken|SAMLResponse|"
+    "aws_secret_access_key|aws_session_token|password"
+)
 _PATTERNS = [
     # Query or form parameters that carry a credential.
-    re.compile(r"(?i)((?:SigninToken|Session|SessionToken|SAMLResponse|sessionKey|sessionToken)=)[^&\s\"']+"),
-    # JSON members that carry a credential.
     re.compile(
-        r"(?i)(\"(?:SecretAccessKey|SessionToken|Token|sessionKey|sessionToken|SigninToken)\"\s*:\s*\")[^\"]+"
+        r"(?i)((?:SigninToken|Session|SessionToken|SAMLResponse|sessionKey|sessionToken|SecretAccessKey|"
+        r"password|otp_token)=)[^&\s\"']+"
     ),
+    # JSON members and Python dict items (botocore logs parsed answers) that carry a credential.
+    re.compile(rf"(?i)([\"'](?:{_CREDENTIAL_NAMES})[\"']\s*:\s*b?[\"'])[^\"']+"),
     # XML elements in STS answers that botocore logs at DEBUG.
     re.compile(r"(<(?:SecretAccessKey|SessionToken)>)[^<]+"),
+    # Request headers botocore logs at DEBUG: the session token, and the signature (replayable for minutes).
+    re.compile(r"(?i)(X-Amz-Security-Token[\"']?\s*[:=]\s*b?[\"']?)[^\"'\s,}]+"),
+    re.compile(r"(Signature=)[0-9a-f]{64}"),
+    # The broker's API tokens: keep the public lookup part, drop the secret.
+    re.compile(r"(brk_[0-9a-f]{12}_)[A-Za-z0-9_-]+"),
+    # A SAML message, base64 or decoded, wherever it appears.
+    re.compile(
+        r"(?s)(<(?:saml2?p?:)?(?:Response|Assertion)\b)[^>]*>.*?</(?:saml2?p?:)?(?:Response|Assertion)>"
+    ),
     # An AWS secret key or session token printed bare: long base64-like runs.
     re.compile(r"()(?<![A-Za-z0-9/+=])[A-Za-z0-9/+=]{40,}(?![A-Za-z0-9/+=])"),
 ]
@@ -33,11 +47,24 @@ def redact(text: str) -> str:
 
 
 class RedactSecretsFilter(logging.Filter):
-    """Rewrite the formatted message in place; never drop the record."""
+    """Rewrite the formatted message, traceback and stack in place; never drop the record.
+
+    A traceback can quote a credential (an exception's message); it is
+    formatted here, redacted and left in ``exc_text``, which formatters use
+    instead of formatting ``exc_info`` again.
+    """
+
+    _formatter = logging.Formatter()
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
         cleaned = redact(message)
         if cleaned != message:
             record.msg, record.args = cleaned, None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self._formatter.formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = redact(record.stack_info)
         return True
