@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import pytest
+from django.contrib.auth.models import Group
 
 from broker.principal import Principal
-from federation.access import DurationOutOfRange, RoleNotAvailable, access_role, entitlements
-from federation.models import Grant
+from federation.access import (
+    DurationOutOfRange,
+    MfaRequired,
+    RoleNotAvailable,
+    access_role,
+    entitlements,
+)
+from federation.models import Grant, Role
 
 ROLES = {"prod-developer", "prod-readonly", "prod-s3-reader", "sandbox-admin"}
 
@@ -91,3 +98,32 @@ def test_durations_are_bounded_by_the_role_and_chaining(grants, requested, cap, 
             entitlement.duration(requested, cap=cap)
     else:
         assert entitlement.duration(requested, cap=cap) == expected
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("grants_require_mfa", "kind", "mfa", "allowed"),
+    [
+        ((False,), "user", False, True),
+        ((True,), "user", False, False),
+        ((True,), "user", True, True),
+        ((True,), "api", False, True),  # a machine client's token is its credential
+        ((True, False), "user", False, True),  # the broadest grant wins, as for policies
+        ((True, True), "user", False, False),
+    ],
+)
+def test_a_role_needs_mfa_only_when_every_grant_giving_it_asks(
+    grants, grants_require_mfa, kind, mfa, allowed
+):
+    groups = [f"g{index}" for index in range(len(grants_require_mfa))]
+    for group, required in zip(groups, grants_require_mfa, strict=True):
+        role = Role.objects.get(alias="prod-readonly")
+        Grant.objects.create(group=Group.objects.create(name=group), role=role, require_mfa=required)
+    principal = Principal("x", frozenset(groups), kind=kind, mfa=mfa)
+
+    if allowed:
+        assert access_role(principal, "prod-readonly").require_mfa == all(grants_require_mfa)
+    else:
+        with pytest.raises(MfaRequired, match="this role needs a verified MFA code"):
+            access_role(principal, "prod-readonly")
+    assert [e.role.alias for e in entitlements(principal)] == ["prod-readonly"]  # listed either way

@@ -48,6 +48,21 @@ def test_export_then_load_round_trips(tmp_path):
 
 
 @pytest.mark.django_db
+def test_require_mfa_round_trips_and_is_left_out_when_off(tmp_path):
+    text = DEMO_GRANTS.read_text().replace(
+        "    role: sandbox-admin\n", "    role: sandbox-admin\n    require_mfa: true\n"
+    )
+    load(tmp_path, text)
+    exported = yaml.safe_load(export())
+    flagged = [(g["group"], g["role"]) for g in exported["grants"] if g.get("require_mfa")]
+    assert flagged == [("developers", "sandbox-admin")]
+    assert all(g.get("require_mfa", True) is True for g in exported["grants"])
+
+    load(tmp_path, DEMO_GRANTS.read_text())
+    assert not Grant.objects.filter(require_mfa=True).exists()
+
+
+@pytest.mark.django_db
 def test_loading_twice_changes_nothing(tmp_path):
     load(tmp_path, DEMO_GRANTS.read_text())
     second = load(tmp_path, DEMO_GRANTS.read_text())
@@ -83,6 +98,8 @@ BAD_FILES = [
      "grants[0].session_seconds (line 4): must be a whole number"),
     ("accounts:\n  - id: '123456789012'\n    name: P\nroles:\n  - alias: y\n    account: '123456789012'\n"
      "    federation_policy: {Version: '2012-10-17', Statement: []}\n", "federation_policy"),
+    ("grants:\n  - group: g\n    role: prod-developer\n    require_mfa: sometimes\n",
+     "grants[0].require_mfa (line 4): must be true or false"),
     ("surprise: 1\n", "surprise (line 1): unknown key"),
     ("- just\n- a list\n", "must be a mapping"),
 ]  # fmt: skip
