@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import User
 from django.test import Client
 
 from broker.models import AuditEvent, DirectoryProfile
@@ -38,12 +38,28 @@ def test_next_to_another_site_becomes_the_portal(sso: Sso, hostile: str):
 
 
 def test_groups_are_mirrored_and_removed_ones_dropped(sso: Sso, grants):
-    alice = User.objects.create_user("alice")
-    alice.groups.add(Group.objects.get_or_create(name="auditors")[0])
+    sso.sign_in(Client(), name_id="alice", attributes={"groups": ["auditors"]})
+    alice = User.objects.get(username="alice")
+    assert set(alice.groups.values_list("name", flat=True)) == {"auditors"}
 
     sso.sign_in(Client(), name_id="alice", attributes={"groups": ["developers"]})
 
     assert set(alice.groups.values_list("name", flat=True)) == {"developers"}
+
+
+@pytest.mark.parametrize("source", [None, "ldap"], ids=["local-superuser", "directory-user"])
+def test_an_assertion_never_takes_over_an_account_saml_did_not_create(sso: Sso, source):
+    admin = User.objects.create_superuser("admin", password="break-glass-pass-123")
+    if source:
+        DirectoryProfile.objects.create(user=admin, source=source)
+    client = Client()
+
+    page = sso.sign_in(client, name_id="admin", attributes={"groups": ["developers"]})
+
+    assert page.status_code == 400
+    assert "_auth_user_id" not in client.session
+    assert not admin.groups.exists()
+    assert AuditEvent.objects.filter(action="saml.refused", actor="admin").exists()
 
 
 def test_attributes_are_kept_for_session_tags(sso: Sso):

@@ -82,8 +82,16 @@ class UserMapper:
             raise SamlRefused("username", f"{username[:60]!r} cannot be a username") from None
 
     def is_authorized(self, identity: Identity, user: Any) -> bool:
-        """May this person sign in? ``user`` is None for a first sign-in."""
-        return user is None or user.is_active
+        """May this person sign in? ``user`` is None for a first sign-in.
+
+        An assertion never takes over an account SAML did not create: an IdP
+        asserting ``admin`` must not become the local break-glass superuser,
+        nor a directory user with the same name.
+        """
+        if user is None:
+            return True
+        created_by_saml = DirectoryProfile.objects.filter(user=user, source="saml").exists()
+        return user.is_active and created_by_saml
 
     def session_attributes(self, identity: Identity) -> dict[str, str]:
         """Single strings for session tags: multi-valued attributes joined with ``:``; groups left out."""
