@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test test-postgres lint format bench migrations-check screenshots clean
+.PHONY: install run test test-postgres lint format bench migrations-check screenshots fuzz clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	bash devtools/system-deps.sh
@@ -40,6 +40,11 @@ format: install
 
 migrations-check: install
 	DJANGO_DEBUG=true $(PY) manage.py makemigrations --check --dry-run
+
+# schemathesis against /api/schema/ for longer than `make test` does (FUZZ_EXAMPLES per operation).
+FUZZ_EXAMPLES ?= 2000
+fuzz: install
+	BROKER_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(PY) -m pytest -p no:cacheprovider tests/test_api_fuzz.py
 
 bench: install
 	$(PY) bench/run.py

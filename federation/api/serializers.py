@@ -38,7 +38,12 @@ class SessionRequest(serializers.Serializer):
 
 class ConsoleRequest(serializers.Serializer):
     role = serializers.SlugField(max_length=64)
-    destination = serializers.CharField(max_length=2048, required=False, help_text="Console page to open.")
+    destination = serializers.CharField(
+        max_length=2048,
+        required=False,
+        allow_blank=True,
+        help_text="Console page to open (an allowed console URL); the console's home when empty.",
+    )
     duration_seconds = _Duration()
 
 

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    PolymorphicProxySerializer,
+    extend_schema,
+)
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -71,18 +76,32 @@ class RoleCredentialsView(ApiView):
         operation_id="role_credentials",
         parameters=[
             OpenApiParameter(
+                "alias",
+                str,
+                OpenApiParameter.PATH,
+                pattern=r"^[-a-zA-Z0-9_]+$",
+                description="A role alias from GET /api/v1/roles/.",
+            ),
+            OpenApiParameter(
                 "format",
                 str,
                 enum=["container", "process"],
                 description="container (the default) or process (for credential_process).",
-            )
+            ),
         ],
         responses={
             200: OpenApiResponse(
-                serializers.ContainerCredentials,
+                PolymorphicProxySerializer(
+                    component_name="RoleCredentials",
+                    serializers=[serializers.ContainerCredentials, serializers.ProcessCredentials],
+                    resource_type_field_name=None,
+                ),
                 description="Container-credentials format, or ProcessCredentials with ?format=process.",
             ),
             **_ERRORS,
+            404: OpenApiResponse(
+                serializers.Error, description="No such endpoint (an alias that is not a slug)"
+            ),
         },
     )
     def get(self, request: Request, alias: str) -> Response:
@@ -106,7 +125,7 @@ class ConsoleUrlView(ApiView):
             principal=request.user.principal,
             alias=body.validated_data["role"],
             duration_seconds=body.validated_data.get("duration_seconds"),
-            destination=body.validated_data.get("destination"),
+            destination=body.validated_data.get("destination") or None,
             source_ip=client_ip(request),
             cap=request.user.max_session_seconds,
         )
