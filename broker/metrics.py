@@ -74,7 +74,9 @@ def _allowed(request: HttpRequest) -> bool:
     offered = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
     if token and offered and hmac.compare_digest(offered.encode(), token.encode()):
         return True
-    return bool(request.user.is_authenticated and request.user.is_staff)
+    # Staff sessions as for the admin: only once a second factor was shown (broker.mfa).
+    user = request.user
+    return bool(user.is_authenticated and user.is_staff and getattr(user, "mfa_factor", ""))
 
 
 _QUEUE = QueueDepthCollector()

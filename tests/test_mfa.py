@@ -258,3 +258,9 @@ def test_staff_signing_in_on_the_admin_form_are_asked_for_their_code(admin_user,
 @pytest.mark.django_db
 def test_the_admin_opens_for_verified_staff(admin_user):
     assert signed_in(admin_user).get("/admin/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_metrics_answer_staff_sessions_only_after_the_code(admin_user):
+    assert signed_in(admin_user, mfa=False).get("/metrics").status_code == 403
+    assert signed_in(admin_user).get("/metrics").status_code == 200

@@ -4,7 +4,8 @@ Runs after django-otp's ``OTPMiddleware``. ``request.user.mfa_factor`` is
 what ``Principal.from_user`` reads, so the access decision sees it. A
 password user who must verify (or, with ``BROKER_REQUIRE_MFA``, enrol) is
 sent there from every page except the sign-in, MFA and sign-out pages and
-the machine endpoints (API, SAML, health, metrics, static files).
+the machine endpoints (API, SAML, health, static files). /metrics, like
+the admin, answers staff sessions only once they showed a second factor.
 """
 
 from __future__ import annotations
