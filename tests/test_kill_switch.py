@@ -100,3 +100,23 @@ def test_an_admin_cannot_kill_their_own_account(admin_client, admin_user):
 
     admin_user.refresh_from_db()
     assert admin_user.is_active and "cannot use the kill switch on yourself" in page
+
+
+@pytest.mark.django_db
+def test_the_kill_switch_still_acts_when_the_audit_trail_is_down(
+    admin_client, alice, alice_busy, monkeypatch
+):
+    from django.db import DatabaseError
+
+    def refuse(**fields: object) -> AuditEvent:
+        raise DatabaseError("disk full")
+
+    monkeypatch.setattr(AuditEvent.objects, "create", refuse)
+    page = kill(admin_client, alice, deny=False).content.decode()
+
+    alice.refresh_from_db()
+    assert not alice.is_active
+    assert ApiToken.objects.get(user=alice).revoked_at is not None
+    assert bearer(alice_busy).get("/api/v1/roles/").status_code == 503  # its refusal cannot be audited either
+    assert cached_subjects() == set()
+    assert page.count("audit trail could not be written") == 4

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from selenium import webdriver
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
@@ -81,7 +82,10 @@ class Browser:
         return self.driver.find_element(By.TAG_NAME, "body").text
 
     def wait_for_text(self, text: str) -> None:
-        WebDriverWait(self.driver, 10).until(lambda d: text in d.find_element(By.TAG_NAME, "body").text)
+        # The page may be replaced mid-check while a form submits: look again.
+        WebDriverWait(self.driver, 10, ignored_exceptions=(StaleElementReferenceException,)).until(
+            lambda d: text in d.find_element(By.TAG_NAME, "body").text
+        )
 
     def screenshot(self, name: str, *, publish: bool = True) -> Path:
         """Pages showing credentials (even moto's) are never published to docs/."""
@@ -94,7 +98,7 @@ class Browser:
 def browser(chromium, live_server, aws, tmp_path) -> Iterator[Browser]:  # type: ignore[no-untyped-def]
     shots = ROOT / "docs" / "screenshots" if os.environ.get("SAVE_SCREENSHOTS") == "1" else tmp_path
     shots.mkdir(parents=True, exist_ok=True)
-    chromium.delete_all_cookies()
+    chromium.execute_cdp_cmd("Network.clearBrowserCookies", {})
     yield Browser(chromium, live_server.url, shots, tmp_path)
     # Leave no second tab behind for the next test.
     for handle in chromium.window_handles[1:]:

@@ -21,34 +21,6 @@ from federation.grantsfile import load
 from tests.conftest import DEMO_GRANTS, free_port
 from tests.saml_support import write_metadata
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
-pytestmark = pytest.mark.skipif(
-    not (CHROMIUM.exists() and CHROMEDRIVER.exists()), reason="Debian chromium and chromium-driver are needed"
-)
-
-
-@pytest.fixture
-def browser() -> Iterator[object]:
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for flag in (
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--no-first-run",
-    ):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(executable_path=str(CHROMEDRIVER)), options=options)
-    driver.set_page_load_timeout(30)
-    yield driver
-    driver.quit()
-
 
 @pytest.fixture
 def browser_idp(saml_keys, tmp_path: Path) -> Iterator[DemoIdP]:
@@ -65,12 +37,13 @@ def browser_idp(saml_keys, tmp_path: Path) -> Iterator[DemoIdP]:
 
 @pytest.mark.django_db(transaction=True)
 def test_sso_in_chromium_reaches_the_portal_with_samesite_lax_cookies(
-    live_server, settings, browser, browser_idp: DemoIdP, tmp_path: Path, saml_keys
+    live_server, settings, chromium, browser_idp: DemoIdP, tmp_path: Path, saml_keys
 ):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions
     from selenium.webdriver.support.wait import WebDriverWait
 
+    chromium.execute_cdp_cmd("Network.clearBrowserCookies", {})
     load(DEMO_GRANTS.read_text(encoding="utf-8"))
     assert live_server.url.startswith("http://localhost:")  # another site than the IdP's 127.0.0.1
     settings.BROKER_BASE_URL = live_server.url
@@ -82,12 +55,12 @@ def test_sso_in_chromium_reaches_the_portal_with_samesite_lax_cookies(
     settings.SAML_ALLOW_IDP_INITIATED = False
     config.reset()
 
-    browser.get(f"{live_server.url}/login/?next=/")
-    browser.find_element(By.ID, "sso").click()
-    WebDriverWait(browser, 20).until(expected_conditions.url_to_be(f"{live_server.url}/"))
+    chromium.get(f"{live_server.url}/login/?next=/")
+    chromium.find_element(By.ID, "sso").click()
+    WebDriverWait(chromium, 20).until(expected_conditions.url_to_be(f"{live_server.url}/"))
 
-    assert "prod-developer" in browser.page_source
-    assert "alice" in browser.find_element(By.CSS_SELECTOR, ".who").text
-    session = next(c for c in browser.get_cookies() if c["name"] == "sessionid")
+    assert "prod-developer" in chromium.page_source
+    assert "alice" in chromium.find_element(By.CSS_SELECTOR, ".who").text
+    session = next(c for c in chromium.get_cookies() if c["name"] == "sessionid")
     assert session["sameSite"] == "Lax"
     assert session["httpOnly"] is True and session["secure"] is True
