@@ -4,7 +4,9 @@ Failures are keyed by the account as the directory knows it, so ``JDoe``,
 ``jdoe@corp.example.com`` and ``CORP\\jdoe`` share one counter. A locked-out
 attempt gets the page a wrong password gets: axes' backend refused it before
 any other backend (so before any bind to the directory), the form said
-"wrong username or password", and that answer is kept as it is.
+"wrong username or password", and that answer is kept as it is. A sign-in
+the directory could not answer is not a failed guess (the password was
+never checked), so an outage does not lock people out.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
+
+from broker.directory.errors import unavailable
 
 GENERIC_REFUSAL = "Please enter a correct username and password."
 
@@ -24,6 +28,11 @@ def username_key(request: HttpRequest, credentials: dict[str, Any] | None = None
     name = str(raw).strip().lower()
     name = name.rsplit("\\", 1)[-1]
     return name.split("@", 1)[0][:255]
+
+
+def not_a_guess(request: HttpRequest, credentials: dict[str, Any] | None = None) -> bool:
+    """axes' "whitelist" hook: an attempt the directory could not answer is not counted."""
+    return unavailable(request) is not None
 
 
 def lockout_response(

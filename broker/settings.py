@@ -214,6 +214,7 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_USERNAME_CALLABLE = "broker.lockout.username_key"
 AXES_CLIENT_IP_CALLABLE = "broker.netaddr.client_ip"
 AXES_LOCKOUT_CALLABLE = "broker.lockout.lockout_response"
+AXES_WHITELIST_CALLABLE = "broker.lockout.not_a_guess"  # a directory outage is not a failed guess
 AXES_RESET_ON_SUCCESS = True
 AXES_DISABLE_ACCESS_LOG = True  # sign-ins are in the audit trail already
 AXES_VERBOSE = False

@@ -1,5 +1,6 @@
 """Once a username is locked out at an address, its password never reaches the directory,
-so the broker cannot run a directory account into the directory's own lockout."""
+so the broker cannot run a directory account into the directory's own lockout; and an outage,
+where no password was checked, does not count towards it."""
 
 from __future__ import annotations
 
@@ -38,3 +39,12 @@ def test_after_five_failures_no_bind_reaches_slapd(directory, slapd, settings):
         asked = attempt(client, "bob", "bob-demo-pass")  # not locked: the directory is tried
     assert GENERIC_ERROR in locked and OUTAGE not in locked
     assert OUTAGE in asked
+
+
+def test_a_directory_outage_does_not_count_towards_the_lockout(directory, slapd, settings):
+    client = Client()
+    with slapd.stopped():
+        for _ in range(settings.AXES_FAILURE_LIMIT + 1):
+            assert OUTAGE in attempt(client, "alice", "alice-demo-pass")
+    response = client.post("/login/", {"username": "alice", "password": "alice-demo-pass"})
+    assert response.status_code == 302 and is_signed_in(client)
