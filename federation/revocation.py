@@ -13,11 +13,13 @@ audited on its own so the trail shows what worked and what did not:
   for (from the issuance ledger), which stops their live sessions in AWS.
 
 A step that fails does not stop the next: a kill switch that cannot reach
-IAM still deactivates the user. Each step's outcome is returned for the admin.
+IAM, or whose audit row cannot be written, still deactivates the user. Each
+step's outcome is returned for the admin.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -56,17 +58,29 @@ def revoke_role_sessions(*, role: Role, actor: str, source_ip: str | None = None
     """Make AWS refuse every session of ``role`` issued before now; stop serving cached ones."""
     before = (timezone.now() + timedelta(seconds=1)).replace(microsecond=0)  # this second's sessions too
     fields = {"actor": actor, "source_ip": source_ip, "role_alias": role.alias, "method": role.method}
-    try:
-        iam.revoke_older_sessions(role, before=before)
-    except iam.RevocationError as exc:
-        audit.record("role.revoked", outcome="error", error=str(exc), **fields)
-        steps = [Step("aws", False, str(exc))]
-    else:
+
+    def aws() -> Step:
+        try:
+            iam.revoke_older_sessions(role, before=before)
+        except iam.RevocationError as exc:
+            audit.record("role.revoked", outcome="error", error=str(exc), **fields)
+            return Step("aws", False, str(exc))
         audit.record("role.revoked", policy=iam.REVOKE_POLICY_NAME, revoked_before=iam.iso(before), **fields)
-        steps = [
-            Step("aws", True, f"{iam.REVOKE_POLICY_NAME} denies sessions issued before {iam.iso(before)}")
-        ]
-    return [*steps, _purge(actor, source_ip, alias=role.alias)]
+        return Step("aws", True, f"{iam.REVOKE_POLICY_NAME} denies sessions issued before {iam.iso(before)}")
+
+    return [
+        *_unstoppable("aws", aws),
+        *_unstoppable("cache", lambda: _purge(actor, source_ip, alias=role.alias)),
+    ]
+
+
+def _unstoppable(what: str, run: Callable[[], Step | list[Step]]) -> list[Step]:
+    """A step whose audit row cannot be written is reported, and the next step still runs."""
+    try:
+        done = run()
+    except audit.AuditUnavailable as exc:
+        return [Step(what, False, f"{exc}; check this step and run the action again")]
+    return done if isinstance(done, list) else [done]
 
 
 def _deactivate(user: AbstractBaseUser, actor: str, source_ip: str | None) -> Step:
@@ -129,12 +143,12 @@ def kill_switch(
     *, user: AbstractBaseUser, actor: str, source_ip: str | None = None, deny_on_roles: bool = False
 ) -> list[Step]:
     """Stop everything ``user`` can still do through the broker, and optionally in AWS."""
-    steps = [
-        _deactivate(user, actor, source_ip),
-        _revoke_tokens(user, actor),
-        _purge(actor, source_ip, subject=f"user:{user.pk}"),
-        _end_portal_sessions(user, actor, source_ip),
+    plan: list[tuple[str, Callable[[], Step | list[Step]]]] = [
+        ("account", lambda: _deactivate(user, actor, source_ip)),
+        ("tokens", lambda: _revoke_tokens(user, actor)),
+        ("cache", lambda: _purge(actor, source_ip, subject=f"user:{user.pk}")),
+        ("portal", lambda: _end_portal_sessions(user, actor, source_ip)),
     ]
     if deny_on_roles:
-        steps += _deny_on_roles(user, actor, source_ip)
-    return steps
+        plan.append(("aws", lambda: _deny_on_roles(user, actor, source_ip)))
+    return [step for what, run in plan for step in _unstoppable(what, run)]
