@@ -179,7 +179,10 @@ def main() -> None:
         AWS_DEFAULT_REGION="us-east-1",
         BROKER_SIGNIN_URL=f"http://{HOST}:{signin}/federation",
         PYTHONUNBUFFERED="1",
+        PROMETHEUS_MULTIPROC_DIR=str(STATE / "prometheus"),
     )
+    shutil.rmtree(STATE / "prometheus", ignore_errors=True)
+    (STATE / "prometheus").mkdir()
     supervisor = Supervisor()
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     directory = None
