@@ -57,7 +57,8 @@ class AwsAccount(models.Model):
         if match is None or match["account"] != self.account_id:
             raise ValidationError(
                 {
-                    "admin_role_arn": f"Give an IAM role ARN in this account (arn:aws:iam::{self.account_id}:role/Name)."
+                    "admin_role_arn": "Give an IAM role ARN in this account "
+                    f"(arn:aws:iam::{self.account_id}:role/Name)."
                 }
             )
 

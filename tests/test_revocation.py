@@ -220,3 +220,11 @@ def test_the_documents_match_what_aws_documents():
     assert iam.deny_source_identity_document("alice")["Statement"][0]["Condition"] == {
         "StringEquals": {"aws:SourceIdentity": "alice"}
     }
+
+
+def test_an_accounts_admin_role_must_be_a_role_in_that_account():
+    from django.core.exceptions import ValidationError
+
+    AwsAccount(account_id=SANDBOX_ACCOUNT, name="Sandbox", admin_role_arn=SANDBOX_ADMIN_ROLE).clean()
+    with pytest.raises(ValidationError, match="role ARN in this account"):
+        AwsAccount(account_id=SANDBOX_ACCOUNT, admin_role_arn="arn:aws:iam::123456789012:role/Admin").clean()
