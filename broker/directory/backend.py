@@ -94,6 +94,11 @@ class DirectoryBackend(LDAPBackend):
             mark(request, exc)
             return None
 
+    def get_user(self, user_id: int) -> Any:
+        """A deactivated user's live session ends at the next request, as ModelBackend's does."""
+        user = super().get_user(user_id)
+        return user if user is not None and user.is_active else None
+
     def authenticate_ldap_user(self, ldap_user: Any, password: str) -> Any:
         user = super().authenticate_ldap_user(ldap_user, password)
         return sync(user, ldap_user) if user is not None else None

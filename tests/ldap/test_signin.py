@@ -121,3 +121,12 @@ def test_the_bind_password_never_reaches_the_logs(directory, caplog):
     assert caplog.records  # django-auth-ldap did log at DEBUG
     assert SERVICE_PASSWORD not in caplog.text
     assert "alice-demo-pass" not in caplog.text
+
+
+def test_deactivating_a_directory_user_ends_their_live_session(directory, aws):
+    client, _ = sign_in("alice", "alice-demo-pass")
+    User.objects.filter(username="alice").update(is_active=False)
+
+    assert client.get("/")["Location"].startswith("/login/")
+    refused = client.post("/roles/prod-developer/credentials/")
+    assert refused.status_code == 302 and refused["Location"].startswith("/login/")
