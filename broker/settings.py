@@ -318,5 +318,11 @@ LOGGING = {
     },
 }
 
+# --- Readiness: external systems /readyz reports (TCP reachability, no secrets).
+BROKER_READINESS_PROBES = {
+    "directory": "broker.reachability.directory",
+    "sts": "federation.reachability.sts_endpoint",
+}
+
 # --- Metrics: /metrics for a staff session or this bearer token -------------
 BROKER_METRICS_TOKEN = envsecret("BROKER_METRICS_TOKEN")

@@ -77,3 +77,22 @@ def test_json_lines_carry_the_request_context():
     assert line["message"] == "issued prod-developer"
     assert line["request_id"] == "req-123456"
     assert line["level"] == "INFO" and line["time"].endswith("+00:00")
+
+
+@pytest.mark.django_db
+def test_readiness_summarises_aws_and_the_directory_without_failing_on_them(aws, client, monkeypatch):
+    from broker import reachability
+    from federation import sts
+
+    reachability.forget()
+    ready = client.get("/readyz").json()
+    assert ready["dependencies"] == {"directory": "off", "sts": "reachable"}
+
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+    sts.reset()
+    reachability.forget()
+    answer = client.get("/readyz")
+    assert answer.status_code == 200  # AWS being down is no reason to pull this node
+    assert answer.json()["dependencies"]["sts"] == "unreachable"
+    assert "AWS_SECRET" not in answer.content.decode()
+    reachability.forget()
