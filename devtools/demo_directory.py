@@ -114,3 +114,38 @@ class DemoDirectory(slapdtest.SlapdObject):
             "AUTH_LDAP_GROUP_TYPE": "nestedGroupOfNames",
             **overrides,
         }
+
+
+def main() -> None:
+    """Run the demo directory alone: ``python -m devtools.demo_directory --port 3389``."""
+    import argparse
+    import signal
+    import time
+
+    parser = argparse.ArgumentParser(description="The demo company directory (slapd) on loopback.")
+    parser.add_argument("--port", type=int, default=3389)
+    args = parser.parse_args()
+    password = secrets.token_urlsafe(24)
+    directory = DemoDirectory(service_password=password, port=args.port)
+    directory.start()
+    try:
+        directory.seed()
+        for name, value in directory.broker_env().items():
+            print(
+                f"export {name}={value!r}"
+                if "PASSWORD" not in name
+                else f"export {name}=<printed once below>"
+            )
+        print(f"service account password (this run only): {password}", flush=True)
+        signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second signal must not interrupt the stop
+        directory.stop()
+
+
+if __name__ == "__main__":
+    main()
