@@ -22,7 +22,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from broker import audit
+from broker import audit, metrics
 from broker.tokens import PREFIX, Caller, subject_caller
 from federation import actions, credcache, sts
 from federation.access import RoleNotAvailable, access_role
@@ -112,6 +112,7 @@ def _record(
     caller: Caller, spec: SessionSpec, delivery: Delivery, *, source_ip: str | None, fmt: str
 ) -> None:
     """One audit row per delivery, hit or miss; ``AuditUnavailable`` withholds the session."""
+    metrics.CACHE.labels(delivery.source).inc()
     audit.record(
         "credentials.delivered",
         actor=caller.principal.username,
@@ -212,6 +213,8 @@ def refresh(*, key_id: str) -> str:
         if current is not None and current.refresh_at(spec.duration) > time.time():
             return "fresh"
         credcache.store(spec, _issue(caller, spec, source_ip=None, purpose="api-refresh"), used=False)
+        if current is not None:  # seconds of life the old session still had: the refresh's lead
+            metrics.REFRESH_LAG.observe(current.credentials.expiration.timestamp() - time.time())
         return "refreshed"
     finally:
         credcache.release(key_id, token)

@@ -96,3 +96,39 @@ def test_readiness_summarises_aws_and_the_directory_without_failing_on_them(aws,
     assert answer.json()["dependencies"]["sts"] == "unreachable"
     assert "AWS_SECRET" not in answer.content.decode()
     reachability.forget()
+
+
+@pytest.mark.django_db
+def test_cache_hits_and_misses_are_counted(api, staff_client):
+    def scrape() -> str:
+        return staff_client.get("/metrics").content.decode()
+
+    miss, hit = 'broker_credential_cache_total{result="sts"}', 'broker_credential_cache_total{result="cache"}'
+    before = scrape()
+    for _ in range(3):
+        assert api.get("/api/v1/roles/prod-developer/credentials").status_code == 200
+    after = scrape()
+
+    assert sample(after, miss) == sample(before, miss) + 1
+    assert sample(after, hit) == sample(before, hit) + 2
+
+
+@pytest.mark.django_db
+def test_a_refresh_records_how_far_ahead_of_expiry_it_ran(api, staff_client):
+    from federation import delivery
+    from tests.apifixtures import age, api_token_of, spec_for
+
+    count = "broker_refresh_lag_seconds_count"
+    lead = 'broker_refresh_lag_seconds_bucket{le="900.0"}'
+    api.get("/api/v1/roles/prod-developer/credentials")
+    spec = spec_for(api_token_of(api), "prod-developer")
+    age(spec, remaining=600)
+    before = staff_client.get("/metrics").content.decode()
+
+    assert delivery.refresh(key_id=spec.key_id) == "refreshed"
+
+    after = staff_client.get("/metrics").content.decode()
+    assert sample(after, count) == sample(before, count) + 1
+    assert sample(after, lead) == sample(before, lead) + 1  # about 600 s ahead: at most 900 s...
+    short = 'broker_refresh_lag_seconds_bucket{le="300.0"}'
+    assert sample(after, short) == sample(before, short)  # ...and more than 300 s
