@@ -34,8 +34,12 @@ _PATTERNS = [
     re.compile(
         r"(?s)(<(?:saml2?p?:)?(?:Response|Assertion)\b)[^>]*>.*?</(?:saml2?p?:)?(?:Response|Assertion)>"
     ),
-    # An AWS secret key or session token printed bare: long base64-like runs.
-    re.compile(r"()(?<![A-Za-z0-9/+=])[A-Za-z0-9/+=]{40,}(?![A-Za-z0-9/+=])"),
+    # An AWS secret key or session token printed bare: long base64-like runs that mix digits,
+    # capitals and small letters (a file path such as site-packages/django/db/... does not).
+    re.compile(
+        r"()(?<![A-Za-z0-9/+=])(?=[A-Za-z0-9/+=]*[0-9])(?=[A-Za-z0-9/+=]*[A-Z])(?=[A-Za-z0-9/+=]*[a-z])"
+        r"[A-Za-z0-9/+=]{40,}(?![A-Za-z0-9/+=])"
+    ),
 ]
 REDACTED = "[redacted]"
 

@@ -72,7 +72,8 @@ def session_tags(mapping: Mapping[str, str], principal: Principal) -> dict[str, 
         return {}
     check_mapping(mapping)
     tags: dict[str, str] = {}
-    for key, attribute in mapping.items():
+    # Sorted: PostgreSQL's jsonb does not keep key order, and a request should not depend on it.
+    for key, attribute in sorted(mapping.items()):
         value = _lookup(principal.attributes, attribute)
         if not value:
             continue

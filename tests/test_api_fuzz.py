@@ -22,7 +22,9 @@ import os
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
@@ -36,7 +38,15 @@ KNOWN_ROLES = ["prod-developer", "prod-s3-reader", "prod-readonly"]  # billing h
 @pytest.fixture
 def api_schema(api, settings):  # type: ignore[no-untyped-def]
     settings.BROKER_API_RATE = "100000/minute"  # the fuzzer, not the rate limit, is under test
-    return schemathesis.openapi.from_wsgi("/api/schema/", get_wsgi_application())
+    # Like Django's test client: a request ending must not close the test's database
+    # connection (on PostgreSQL that would end the test's transaction mid-test).
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        yield schemathesis.openapi.from_wsgi("/api/schema/", get_wsgi_application())
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
 
 
 def operation(schema, operation_id: str):  # type: ignore[no-untyped-def]

@@ -19,6 +19,11 @@ def test_redaction_covers_the_shapes_credentials_take():
     assert "ASIAX" in redact('{"SessionToken": "tok", "AccessKeyId": "ASIAX"}')
 
 
+def test_redaction_leaves_file_paths_in_tracebacks_readable():
+    line = 'File "/srv/.venv/lib/python3.11/site-packages/django/db/backends/postgresql/base.py", line 429'
+    assert redact(line) == line
+
+
 @pytest.mark.django_db
 def test_a_debug_log_of_a_full_flow_holds_no_secret(aws, alice_client, caplog):
     caplog.handler.addFilter(RedactSecretsFilter())
