@@ -32,33 +32,20 @@ class RevocationError(Exception):
     """IAM could not be changed; the message says what to do instead."""
 
 
-def revoke_older_sessions_document(before: datetime) -> dict[str, Any]:
-    """Deny everything to sessions issued before ``before`` (what the IAM console writes)."""
+def _deny_everything_when(condition: dict[str, Any]) -> dict[str, Any]:
     return {
         "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Deny",
-                "Action": ["*"],
-                "Resource": ["*"],
-                "Condition": {"DateLessThan": {"aws:TokenIssueTime": iso(before)}},
-            }
-        ],
+        "Statement": [{"Effect": "Deny", "Action": ["*"], "Resource": ["*"], "Condition": condition}],
     }
+
+
+def revoke_older_sessions_document(before: datetime) -> dict[str, Any]:
+    """Deny everything to sessions issued before ``before`` (what the IAM console writes)."""
+    return _deny_everything_when({"DateLessThan": {"aws:TokenIssueTime": iso(before)}})
 
 
 def deny_source_identity_document(session_name: str) -> dict[str, Any]:
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Deny",
-                "Action": ["*"],
-                "Resource": ["*"],
-                "Condition": {"StringEquals": {"aws:SourceIdentity": session_name}},
-            }
-        ],
-    }
+    return _deny_everything_when({"StringEquals": {"aws:SourceIdentity": session_name}})
 
 
 def iso(moment: datetime) -> str:
