@@ -20,6 +20,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -27,6 +29,7 @@ from django.utils.crypto import salted_hmac
 
 from broker import audit
 from broker.apiclients import ApiClient, ApiToken
+from broker.prepared import PreparedQuery
 from broker.principal import Principal, principal_for
 
 PREFIX = "brk_"
@@ -92,15 +95,17 @@ def revoke(token: ApiToken, *, actor: str = "", **detail: Any) -> None:
         audit.record("apitoken.revoked", actor=actor, token=f"{PREFIX}{token.lookup}", **detail)
 
 
+# The token, its client and the client's group (or its user) in one read, compiled once per thread.
+_BY_LOOKUP = PreparedQuery(
+    lambda lookup: ApiToken.objects.filter(lookup=lookup).order_by(),
+    [("", ApiToken), ("client", ApiClient), ("client__group", Group), ("user", get_user_model())],
+)
+
+
 def _find(raw: str) -> ApiToken:
     match = _SHAPE.match(raw)
-    token = (
-        ApiToken.objects.select_related("client", "client__group", "user")
-        .filter(lookup=match["lookup"])
-        .first()
-        if match
-        else None
-    )
+    found = _BY_LOOKUP(match["lookup"]) if match else []
+    token = found[0] if found else None
     if token is None or not hmac.compare_digest(token.digest, digest(raw)):
         raise TokenRefused("the token is not valid")
     return token

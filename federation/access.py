@@ -11,8 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from broker.prepared import PreparedQuery
 from broker.principal import Principal
-from federation.models import MIN_SESSION_SECONDS, Grant, Role
+from federation.models import MIN_SESSION_SECONDS, AwsAccount, Grant, Role
 from federation.policies import PolicyError, validate_policy
 
 
@@ -123,13 +124,16 @@ def entitlements(principal: Principal) -> list[Entitlement]:
     return [_entitlement(role, role_grants) for role, role_grants in by_role.values()]
 
 
+# Asked on every API request (nothing about grants is cached): compiled once per thread.
+_GRANTS = PreparedQuery(
+    lambda groups, alias: Grant.objects.filter(group__name__in=groups, role__alias=alias),
+    [("", Grant), ("role", Role), ("role__account", AwsAccount)],
+)
+
+
 def access_role(principal: Principal, alias: str) -> Entitlement:
     """The principal's entitlement to one role, or ``RoleNotAvailable``."""
-    grants = list(
-        Grant.objects.filter(group__name__in=principal.groups, role__alias=alias).select_related(
-            "role", "role__account"
-        )
-    )
+    grants = _GRANTS(tuple(principal.groups), alias)
     if not grants:
         raise RoleNotAvailable(alias)
     entitlement = _entitlement(grants[0].role, grants)
