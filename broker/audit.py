@@ -4,7 +4,8 @@ The trail is a precondition, not a side effect: when a row cannot be
 written, ``record`` raises ``AuditUnavailable`` and whatever it would have
 recorded must not happen (the portal and the API answer 503 "audit trail
 unavailable" and hand out no credential). Each write runs in its own
-savepoint, so a failed insert never poisons the caller's transaction, and a
+savepoint inside a caller's transaction, so a failed insert never poisons
+it (outside one, a single INSERT in autocommit mode is atomic as it is), and a
 busy database ("database is locked" under bursts on SQLite) is retried a
 few times outside a transaction rather than lost.
 """
@@ -49,7 +50,9 @@ def _retryable(exc: DatabaseError, attempt: int) -> bool:
 def _write(fields: dict[str, Any]) -> AuditEvent:
     for attempt in range(ATTEMPTS):
         try:
-            with transaction.atomic():
+            if not transaction.get_connection().in_atomic_block:
+                return AuditEvent.objects.create(**fields)  # one INSERT in autocommit: atomic as it is
+            with transaction.atomic():  # a savepoint, so a failure leaves the caller's transaction usable
                 return AuditEvent.objects.create(**fields)
         except DatabaseError as exc:
             if not _retryable(exc, attempt):

@@ -19,6 +19,7 @@ its path. A nullable relation whose columns are all NULL is attached as
 
 from __future__ import annotations
 
+import itertools
 import threading
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -35,6 +36,11 @@ class _Marker(str):
     __slots__ = ()
 
 
+def _marker(kind: type, number: int) -> Any:
+    """A value no caller sends, of the type the field expects (``str`` or ``int``)."""
+    return _Marker(f"\x00p{number}") if kind is str else -(2**62) - number
+
+
 def _fields(chain: Chain) -> list[str]:
     return [
         f"{path}__{field.attname}" if path else field.attname
@@ -49,31 +55,37 @@ class PreparedQuery:
         self._chain = chain
         self._local = threading.local()
 
-    def _compiled(self, shape: tuple[int | None, ...]) -> tuple[Any, str, list[Any], str]:
-        """The compiler, SQL and where each parameter comes from, for this argument shape."""
+    def _compiled(self, shape: tuple[Any, ...]) -> tuple[list[Any], str, list[Any], str]:
+        """The SQL, its converters and where each parameter comes from, for this argument shape."""
         cache = self._local.__dict__.setdefault("compiled", {})
         if shape not in cache:
+            numbers = itertools.count()
             markers = [
-                _Marker(f"\x00p{i}") if n is None else tuple(_Marker(f"\x00p{i}.{j}") for j in range(n))
-                for i, n in enumerate(shape)
+                _marker(kind, next(numbers))
+                if n is None
+                else tuple(_marker(kind, next(numbers)) for _ in range(n))
+                for kind, n in shape
             ]
             queryset = self._build(*markers).values_list(*_fields(self._chain))
             compiler = queryset.query.get_compiler(using=queryset.db)
             sql, params = compiler.as_sql()
-            cache[shape] = (compiler, sql, [_slot(p, markers) for p in params], queryset.db)
+            columns = [column for column, _, _ in compiler.select[: compiler.col_count]]
+            converters = list(compiler.get_converters(columns).items())
+            cache[shape] = (converters, sql, [_slot(p, markers) for p in params], queryset.db)
         return cache[shape]
 
     def __call__(self, *args: Any) -> list[Model]:
-        shape = tuple(len(arg) if isinstance(arg, tuple | list | frozenset | set) else None for arg in args)
-        if any(n == 0 for n in shape):
+        flat = [tuple(arg) if isinstance(arg, tuple | list | frozenset | set) else arg for arg in args]
+        if any(arg == () for arg in flat):
             return []  # "IN ()" matches nothing
-        compiler, sql, slots, db = self._compiled(shape)
-        flat = [tuple(arg) if n is not None else arg for arg, n in zip(args, shape, strict=True)]
+        shape = tuple(_shape(arg) for arg in flat)
+        converters, sql, slots, db = self._compiled(shape)
         params = [flat[i] if j is None else flat[i][j] for i, j in slots]
-        with connections[db].cursor() as cursor:
+        connection = connections[db]
+        with connection.cursor() as cursor:
             cursor.execute(sql, params)
             rows = cursor.fetchall()
-        return [self._instances(db, row) for row in compiler.results_iter(results=[rows])]
+        return [self._instances(db, _convert(list(row), converters, connection)) for row in rows]
 
     def _instances(self, db: str, row: list[Any]) -> Model:
         loaded: dict[str, Model | None] = {}
@@ -91,6 +103,22 @@ class PreparedQuery:
             else:
                 loaded[path] = None
         return loaded[""]  # type: ignore[return-value]
+
+
+def _shape(arg: Any) -> tuple[type, int | None]:
+    values = arg if isinstance(arg, tuple) else (arg,)
+    kinds = {int if isinstance(value, int) else str for value in values}
+    if len(kinds) != 1 or not all(isinstance(value, int | str) for value in values):
+        raise TypeError("prepared query parameters are strings or integers, or tuples of one of them")
+    return kinds.pop(), len(arg) if isinstance(arg, tuple) else None
+
+
+def _convert(row: list[Any], converters: list[Any], connection: Any) -> list[Any]:
+    """The backend's and the fields' own conversions (dates, JSON, booleans), as the ORM applies them."""
+    for position, (functions, column) in converters:
+        for function in functions:
+            row[position] = function(row[position], column, connection)
+    return row
 
 
 def _load(model: type[Model], db: str, values: list[Any]) -> Model:

@@ -243,6 +243,10 @@ BROKER_PERSONAL_TOKEN_MAX_DAYS = envint("BROKER_PERSONAL_TOKEN_MAX_DAYS", 30, mi
 BROKER_CACHE_PREFIX = envstr("BROKER_CACHE_PREFIX", "broker:creds:")
 # Refresh a cached session this many seconds before it would stop being served.
 BROKER_CACHE_REFRESH_LEAD = envint("BROKER_CACHE_REFRESH_LEAD", 300, minimum=0)
+# Refreshes one worker process runs at once (each mostly waits on STS); SQLite: 1.
+BROKER_REFRESH_THREADS = envint(
+    "BROKER_REFRESH_THREADS", 1 if DATABASES["default"]["ENGINE"].endswith("sqlite3") else 16, minimum=1
+)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["federation.api.auth.TokenAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

@@ -101,6 +101,12 @@ _BY_LOOKUP = PreparedQuery(
     [("", ApiToken), ("client", ApiClient), ("client__group", Group), ("user", get_user_model())],
 )
 
+# A client's unrevoked tokens, newest first, with the client and its group (the refresh worker).
+_CLIENT_TOKENS = PreparedQuery(
+    lambda client_id: ApiToken.objects.filter(client_id=client_id, revoked_at__isnull=True),
+    [("", ApiToken), ("client", ApiClient), ("client__group", Group)],
+)
+
 
 def _find(raw: str) -> ApiToken:
     match = _SHAPE.match(raw)
@@ -171,11 +177,9 @@ def subject_caller(subject: str) -> Caller | None:
     """
     kind, _, ident = subject.partition(":")
     if kind == "client":
-        client = ApiClient.objects.select_related("group").filter(pk=ident).first()
-        if client is None or not client.usable():
-            return None
-        token = _live(client.tokens.all()).first()
-        return _caller(token) if token else None
+        now = timezone.now()
+        live = [token for token in _CLIENT_TOKENS(int(ident)) if token.usable(now)]
+        return _caller(live[0]) if live and live[0].client.usable(now) else None
     if kind == "user":
         token = _live(ApiToken.objects.select_related("user").filter(user_id=ident, user__is_active=True))
         return _caller(token.first()) if token.exists() else None

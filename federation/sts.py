@@ -30,6 +30,7 @@ from federation.models import CHAINED_SESSION_SECONDS
 
 log = logging.getLogger(__name__)
 
+MAX_POOL_CONNECTIONS = 32  # HTTP connections per STS client; above any thread count we run
 _NAME_CHARS = re.compile(r"[^A-Za-z0-9_+=,.@-]")
 _REFUSED = {
     "AccessDenied",
@@ -92,6 +93,8 @@ def aws_client(service: str, credentials: Credentials | None = None) -> Any:
         retries={"mode": "standard", "max_attempts": settings.BROKER_STS_MAX_ATTEMPTS},
         connect_timeout=settings.BROKER_STS_CONNECT_TIMEOUT,
         read_timeout=settings.BROKER_STS_READ_TIMEOUT,
+        # One client serves every thread of a process (gunicorn's, a refresh batch's pool).
+        max_pool_connections=MAX_POOL_CONNECTIONS,
     )
     keys = (
         {

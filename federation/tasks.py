@@ -2,10 +2,13 @@
 
 Thin on purpose: they take cache ids and call ``federation.delivery``. Beat
 runs ``refresh_due`` (``CELERY_BEAT_SCHEDULE``); it claims due ids for a
-minute, so a slow queue does not enqueue the same id twice, and queues one
-``refresh_session`` per id. ``refresh_session`` is idempotent and takes the
-same per-key Redis lock as a request, so one refresh per key runs at a time
-across every worker; STS or Redis trouble is retried with backoff and jitter.
+minute, so a slow queue does not enqueue the same id twice, and queues them
+in batches of ``CHUNK``. ``refresh_batch`` refreshes a batch concurrently
+(``federation.refreshing``: a thread pool, since each refresh mostly waits on
+STS); each refresh is idempotent and takes the same per-key Redis lock as a
+request, so one refresh per key runs at a time across every worker. An id
+that met STS or Redis trouble is queued again on its own as
+``refresh_session``, which retries with backoff and jitter.
 """
 
 from __future__ import annotations
@@ -14,9 +17,10 @@ import time
 
 from celery import shared_task
 
-from federation import credcache, delivery, sts
+from federation import credcache, delivery, refreshing, sts
 
 BATCH = 10_000
+CHUNK = 32  # ids per refresh_batch: two rounds of a 16-thread pool
 CLAIM_SECONDS = 60
 
 
@@ -26,9 +30,19 @@ def refresh_due() -> int:
     now = time.time()
     key_ids = credcache.due(now, limit=BATCH)
     credcache.postpone(key_ids, now + CLAIM_SECONDS)
-    for key_id in key_ids:
-        refresh_session.apply_async((key_id,), expires=CLAIM_SECONDS)
+    for start in range(0, len(key_ids), CHUNK):
+        refresh_batch.apply_async((key_ids[start : start + CHUNK],), expires=CLAIM_SECONDS)
     return len(key_ids)
+
+
+@shared_task(soft_time_limit=50, time_limit=60, ignore_result=True)
+def refresh_batch(key_ids: list[str]) -> dict[str, int]:
+    """Refresh several sessions at once; those that should be tried again go on alone."""
+    outcomes = refreshing.refresh_many(key_ids)
+    for key_id, outcome in outcomes.items():
+        if outcome == "retry":
+            refresh_session.apply_async((key_id,), countdown=2)
+    return refreshing.summary(outcomes)
 
 
 @shared_task(
