@@ -15,6 +15,7 @@ import functools
 import json
 import logging
 import re
+import threading
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -116,9 +117,20 @@ def error_code(exc: Exception) -> str | None:
     return type(exc).__name__ if isinstance(exc, BotoCoreError) else None
 
 
-@functools.cache
+_CLIENT_LOCK = threading.Lock()
+
+
 def client() -> Any:
-    """One STS client per process; boto3 reads AWS_ENDPOINT_URL and the credential chain."""
+    """One STS client per process; boto3 reads AWS_ENDPOINT_URL and the credential chain.
+
+    Made under a lock: threads starting together (a refresh batch) would each build one.
+    """
+    with _CLIENT_LOCK:
+        return _client()
+
+
+@functools.cache
+def _client() -> Any:
     return aws_client("sts")
 
 
@@ -230,5 +242,5 @@ def chaining_cap() -> int | None:
 
 def reset() -> None:
     """Forget the cached client and identity (tests, or after credentials rotate)."""
-    client.cache_clear()
+    _client.cache_clear()
     _broker_identity.cache_clear()
