@@ -70,9 +70,9 @@ def _hammer(args: tuple[int, str, dict[str, str], int]) -> tuple[float, float, l
     def get() -> None:
         connection.request("GET", path, headers=headers)
         answer = connection.getresponse()
-        answer.read()
+        body = answer.read()
         if answer.status != 200:
-            raise SystemExit(f"bench: {path} answered {answer.status}")
+            raise SystemExit(f"bench: {path} answered {answer.status}: {body[:200]!r}")
 
     for _ in range(20):
         get()
