@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import functools
 import logging
+import threading
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
 from django.conf import settings
-from django.db import close_old_connections
+from django.db import close_old_connections, connections
 
 from federation import credcache, delivery, sts
 
@@ -49,3 +50,15 @@ def refresh_many(key_ids: list[str]) -> dict[str, str]:
 
 def summary(outcomes: dict[str, str]) -> dict[str, int]:
     return dict(Counter(outcomes.values()))
+
+
+def close_connections() -> None:
+    """Close each pool thread's database connections (tests, before their database is dropped)."""
+    threads = settings.BROKER_REFRESH_THREADS
+    everyone = threading.Barrier(threads)
+
+    def close(_: int) -> None:
+        everyone.wait(timeout=10)  # so each thread of the pool takes exactly one
+        connections.close_all()
+
+    list(_pool(threads).map(close, range(threads)))

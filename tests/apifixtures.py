@@ -23,7 +23,7 @@ from django.core.management import call_command
 from django.test import Client
 
 from broker.apiclients import ApiClient
-from federation import credcache, sts
+from federation import credcache, refreshing, sts
 
 REDIS_DB = 11
 
@@ -145,6 +145,7 @@ def celery_worker(settings, redis_url: str) -> Iterator[Any]:  # type: ignore[no
     app.amqp.__dict__.pop("queues", None)
     with start_worker(app, pool="threads", concurrency=2, perform_ping_check=False, shutdown_timeout=30) as w:
         yield w
+    refreshing.close_connections()  # the worker's refresh threads keep theirs open
     delete_prefix(redis_url, queue)
 
 

@@ -12,6 +12,12 @@ from tests.apifixtures import age, api_token_of, issuing
 SESSIONS = 6
 
 
+@pytest.fixture(autouse=True)
+def _pool_connections_closed():  # type: ignore[no-untyped-def]
+    yield
+    refreshing.close_connections()
+
+
 def cached_sessions(api) -> list[credcache.SessionSpec]:  # type: ignore[no-untyped-def]
     """``SESSIONS`` sessions of the billing client (different lengths), all due for refresh."""
     from broker.tokens import verify
