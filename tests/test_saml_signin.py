@@ -47,19 +47,29 @@ def test_groups_are_mirrored_and_removed_ones_dropped(sso: Sso, grants):
     assert set(alice.groups.values_list("name", flat=True)) == {"developers"}
 
 
-@pytest.mark.parametrize("source", [None, "ldap"], ids=["local-superuser", "directory-user"])
-def test_an_assertion_never_takes_over_an_account_saml_did_not_create(sso: Sso, source):
-    admin = User.objects.create_superuser("admin", password="break-glass-pass-123")
-    if source:
-        DirectoryProfile.objects.create(user=admin, source=source)
+@pytest.mark.parametrize("staff", [True, False], ids=["local-superuser", "local-user"])
+def test_an_assertion_never_takes_over_a_local_account(sso: Sso, staff):
+    local = User.objects.create_user(
+        "admin", password="break-glass-pass-123", is_staff=staff, is_superuser=staff
+    )
     client = Client()
 
     page = sso.sign_in(client, name_id="admin", attributes={"groups": ["developers"]})
 
     assert page.status_code == 400
     assert "_auth_user_id" not in client.session
-    assert not admin.groups.exists()
+    assert not local.groups.exists()
     assert AuditEvent.objects.filter(action="saml.refused", actor="admin").exists()
+
+
+def test_a_directory_user_may_also_sign_in_with_sso(sso: Sso, grants):
+    alice = User.objects.create_user("alice")  # made by the directory: no usable password
+    DirectoryProfile.objects.create(user=alice, source="ldap")
+    client = Client()
+
+    assert sso.sign_in(client, name_id="alice", attributes={"groups": ["developers"]})["Location"] == "/"
+    assert client.session["_auth_user_id"] == str(alice.pk)
+    assert set(alice.groups.values_list("name", flat=True)) == {"developers"}
 
 
 def test_attributes_are_kept_for_session_tags(sso: Sso):

@@ -84,14 +84,16 @@ class UserMapper:
     def is_authorized(self, identity: Identity, user: Any) -> bool:
         """May this person sign in? ``user`` is None for a first sign-in.
 
-        An assertion never takes over an account SAML did not create: an IdP
-        asserting ``admin`` must not become the local break-glass superuser,
-        nor a directory user with the same name.
+        An assertion never takes over a local account (one with a usable
+        password, such as the break-glass admin): an IdP asserting ``admin``
+        must not become the local superuser. Accounts without a password were
+        made by an identity source (SAML or the directory, often the same
+        company identity behind ADFS or Entra) and may sign in either way,
+        the directory's rule being the same.
         """
         if user is None:
             return True
-        created_by_saml = DirectoryProfile.objects.filter(user=user, source="saml").exists()
-        return user.is_active and created_by_saml
+        return user.is_active and not user.has_usable_password()
 
     def session_attributes(self, identity: Identity) -> dict[str, str]:
         """Single strings for session tags: multi-valued attributes joined with ``:``; groups left out."""
