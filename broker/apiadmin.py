@@ -87,28 +87,11 @@ class ApiClientAdmin(admin.ModelAdmin):
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin):
-    list_display = [
-        "__str__",
-        "client",
-        "user",
-        "label",
-        "created_at",
-        "expires_at",
-        "revoked_at",
-        "last_used_at",
-    ]
+    _shown = ["client", "user", "label", "created_at", "expires_at", "revoked_at", "last_used_at"]
+    list_display = ["__str__", *_shown]
     list_filter = ["revoked_at"]
     search_fields = ["lookup", "label", "client__name", "user__username"]
-    readonly_fields = [
-        "lookup",
-        "client",
-        "user",
-        "label",
-        "created_at",
-        "expires_at",
-        "revoked_at",
-        "last_used_at",
-    ]
+    readonly_fields = ["lookup", *_shown]
     exclude = ["digest"]
     actions = ["revoke_tokens"]
 
