@@ -9,6 +9,18 @@ from botocore.credentials import ContainerProvider, ProcessProvider
 from federation import sts
 
 
+def caller_arn(credentials) -> str:  # type: ignore[no-untyped-def]
+    """Who AWS (moto) says these SDK-loaded credentials are."""
+    frozen = credentials.get_frozen_credentials()
+    client = boto3.client(
+        "sts",
+        aws_access_key_id=frozen.access_key,
+        aws_secret_access_key=frozen.secret_key,
+        aws_session_token=frozen.token,
+    )
+    return client.get_caller_identity()["Arn"]
+
+
 @pytest.fixture
 def live_api(live_server, aws, cache_redis, billing_token, monkeypatch) -> str:  # type: ignore[no-untyped-def]
     sts.chaining_cap()  # the broker's own STS client is made with its own keys first
@@ -45,14 +57,7 @@ def test_the_container_provider_reads_our_expiration(live_api, billing_token, mo
     credentials = ContainerProvider().load()
 
     assert credentials is not None and not credentials.refresh_needed()
-    frozen = credentials.get_frozen_credentials()
-    client = boto3.client(
-        "sts",
-        aws_access_key_id=frozen.access_key,
-        aws_secret_access_key=frozen.secret_key,
-        aws_session_token=frozen.token,
-    )
-    assert client.get_caller_identity()["Arn"].endswith("assumed-role/Developer/api-billing")
+    assert caller_arn(credentials).endswith("assumed-role/Developer/api-billing")
 
 
 @pytest.mark.django_db(transaction=True)
@@ -65,14 +70,7 @@ def test_credential_process_with_the_documented_curl_line_works(live_api, billin
 
     credentials = ProcessProvider("prod", load_config=lambda: config).load()
 
-    frozen = credentials.get_frozen_credentials()
-    client = boto3.client(
-        "sts",
-        aws_access_key_id=frozen.access_key,
-        aws_secret_access_key=frozen.secret_key,
-        aws_session_token=frozen.token,
-    )
-    assert client.get_caller_identity()["Arn"].endswith("assumed-role/Developer/api-billing")
+    assert caller_arn(credentials).endswith("assumed-role/Developer/api-billing")
 
 
 @pytest.mark.django_db(transaction=True)
