@@ -17,7 +17,9 @@ from contextvars import ContextVar
 from typing import Any
 
 from django.db import DatabaseError, OperationalError, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.http import HttpRequest
+from django.utils import timezone
 
 from broker.models import AuditEvent
 from broker.netaddr import client_ip
@@ -47,13 +49,50 @@ def _retryable(exc: DatabaseError, attempt: int) -> bool:
     return busy and attempt < ATTEMPTS - 1
 
 
-def _write(fields: dict[str, Any]) -> AuditEvent:
+_COLUMNS = (
+    "created_at",
+    "action",
+    "actor",
+    "source_ip",
+    "role_alias",
+    "method",
+    "access_key_id",
+    "outcome",
+    "detail",
+)
+_STATEMENTS: dict[str, str] = {}
+
+
+def _statement(connection: BaseDatabaseWrapper) -> str:
+    """The INSERT, written once per backend: every API delivery runs it, and building it
+    through ``Model.save`` cost more CPU than the database spent executing it."""
+    if connection.vendor not in _STATEMENTS:
+        quote = connection.ops.quote_name
+        names = ", ".join(quote(AuditEvent._meta.get_field(name).column) for name in _COLUMNS)
+        slots = ", ".join(["%s"] * len(_COLUMNS))
+        _STATEMENTS[connection.vendor] = (
+            f"INSERT INTO {quote(AuditEvent._meta.db_table)} ({names}) VALUES ({slots})"  # noqa: S608 - names from the model, values bound
+        )
+    return _STATEMENTS[connection.vendor]
+
+
+def _insert(connection: BaseDatabaseWrapper, fields: dict[str, Any]) -> None:
+    """One row, each value adapted by its own field exactly as ``save()`` would."""
+    field = AuditEvent._meta.get_field
+    values = [field(name).get_db_prep_save(fields[name], connection) for name in _COLUMNS]
+    with connection.cursor() as cursor:
+        cursor.execute(_statement(connection), values)
+
+
+def _write(fields: dict[str, Any]) -> None:
+    fields["created_at"] = timezone.now()
     for attempt in range(ATTEMPTS):
+        connection = transaction.get_connection()
         try:
-            if not transaction.get_connection().in_atomic_block:
-                return AuditEvent.objects.create(**fields)  # one INSERT in autocommit: atomic as it is
+            if not connection.in_atomic_block:
+                return _insert(connection, fields)  # one INSERT in autocommit: atomic as it is
             with transaction.atomic():  # a savepoint, so a failure leaves the caller's transaction usable
-                return AuditEvent.objects.create(**fields)
+                return _insert(connection, fields)
         except DatabaseError as exc:
             if not _retryable(exc, attempt):
                 raise AuditUnavailable(fields["action"]) from exc
@@ -71,9 +110,9 @@ def record(
     access_key_id: str = "",
     outcome: str = "ok",
     **detail: Any,
-) -> AuditEvent:
+) -> None:
     default_actor, default_ip = current_actor.get()
-    return _write(
+    _write(
         {
             "action": action,
             "actor": (actor or default_actor)[:255],
@@ -87,7 +126,7 @@ def record(
     )
 
 
-def record_request(action: str, request: HttpRequest, **fields: Any) -> AuditEvent:
+def record_request(action: str, request: HttpRequest, **fields: Any) -> None:
     """Audit with the actor and address taken from the request."""
     fields.setdefault("actor", getattr(request.user, "username", "") or "")
-    return record(action, source_ip=client_ip(request), **fields)
+    record(action, source_ip=client_ip(request), **fields)

@@ -8,6 +8,7 @@ import pytest
 from django.db import DatabaseError, connection
 from django.test import Client
 
+from broker import audit
 from broker.models import AuditEvent
 from federation.models import Issuance
 from tests.conftest import PASSWORD
@@ -19,10 +20,10 @@ CREDENTIALS = "/api/v1/roles/prod-developer/credentials"
 def audit_down(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every audit insert fails as a database that refuses writes would."""
 
-    def refuse(**fields: object) -> AuditEvent:
+    def refuse(*args: object) -> None:
         raise DatabaseError("disk I/O error")
 
-    monkeypatch.setattr(AuditEvent.objects, "create", refuse)
+    monkeypatch.setattr(audit, "_insert", refuse)
 
 
 @pytest.fixture
@@ -88,10 +89,10 @@ def test_a_real_database_refusal_withholds_portal_credentials(aws, alice_client,
 def test_an_api_cache_hit_is_withheld_when_the_audit_fails(api, monkeypatch):
     first = api.get(CREDENTIALS).json()
 
-    def refuse(**fields: object) -> AuditEvent:
+    def refuse(*args: object) -> None:
         raise DatabaseError("connection lost")
 
-    monkeypatch.setattr(AuditEvent.objects, "create", refuse)
+    monkeypatch.setattr(audit, "_insert", refuse)
     response = api.get(CREDENTIALS)
 
     assert_withheld(response, first["AccessKeyId"], first["SecretAccessKey"], first["Token"])

@@ -7,6 +7,7 @@ import re
 import pytest
 from django.contrib.sessions.models import Session
 
+from broker import audit
 from broker.apiclients import ApiToken
 from broker.models import AuditEvent
 from devtools.aws_demo import SANDBOX_ACCOUNT
@@ -108,10 +109,10 @@ def test_the_kill_switch_still_acts_when_the_audit_trail_is_down(
 ):
     from django.db import DatabaseError
 
-    def refuse(**fields: object) -> AuditEvent:
+    def refuse(*args: object) -> None:
         raise DatabaseError("disk full")
 
-    monkeypatch.setattr(AuditEvent.objects, "create", refuse)
+    monkeypatch.setattr(audit, "_insert", refuse)
     page = kill(admin_client, alice, deny=False).content.decode()
 
     alice.refresh_from_db()
