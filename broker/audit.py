@@ -17,12 +17,12 @@ from contextvars import ContextVar
 from typing import Any
 
 from django.db import DatabaseError, OperationalError, transaction
-from django.db.backends.base.base import BaseDatabaseWrapper
 from django.http import HttpRequest
 from django.utils import timezone
 
 from broker.models import AuditEvent
 from broker.netaddr import client_ip
+from broker.prepared import PreparedInsert
 
 ATTEMPTS = 5
 
@@ -49,39 +49,21 @@ def _retryable(exc: DatabaseError, attempt: int) -> bool:
     return busy and attempt < ATTEMPTS - 1
 
 
-_COLUMNS = (
-    "created_at",
-    "action",
-    "actor",
-    "source_ip",
-    "role_alias",
-    "method",
-    "access_key_id",
-    "outcome",
-    "detail",
+# Every API delivery writes one: an INSERT written once, not built by Model.save each time.
+_insert = PreparedInsert(
+    AuditEvent,
+    [
+        "created_at",
+        "action",
+        "actor",
+        "source_ip",
+        "role_alias",
+        "method",
+        "access_key_id",
+        "outcome",
+        "detail",
+    ],
 )
-_STATEMENTS: dict[str, str] = {}
-
-
-def _statement(connection: BaseDatabaseWrapper) -> str:
-    """The INSERT, written once per backend: every API delivery runs it, and building it
-    through ``Model.save`` cost more CPU than the database spent executing it."""
-    if connection.vendor not in _STATEMENTS:
-        quote = connection.ops.quote_name
-        names = ", ".join(quote(AuditEvent._meta.get_field(name).column) for name in _COLUMNS)
-        slots = ", ".join(["%s"] * len(_COLUMNS))
-        _STATEMENTS[connection.vendor] = (
-            f"INSERT INTO {quote(AuditEvent._meta.db_table)} ({names}) VALUES ({slots})"  # noqa: S608 - names from the model, values bound
-        )
-    return _STATEMENTS[connection.vendor]
-
-
-def _insert(connection: BaseDatabaseWrapper, fields: dict[str, Any]) -> None:
-    """One row, each value adapted by its own field exactly as ``save()`` would."""
-    field = AuditEvent._meta.get_field
-    values = [field(name).get_db_prep_save(fields[name], connection) for name in _COLUMNS]
-    with connection.cursor() as cursor:
-        cursor.execute(_statement(connection), values)
 
 
 def _write(fields: dict[str, Any]) -> None:

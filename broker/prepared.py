@@ -1,4 +1,4 @@
-"""Hot, fixed-shape ORM reads compiled to SQL once per thread instead of on every request.
+"""Hot, fixed-shape ORM reads and inserts compiled to SQL once instead of on every request.
 
 Django turns a queryset into SQL each time it runs; for a ``select_related``
 over four tables that costs several times more than the query itself, and
@@ -15,6 +15,12 @@ queryset's own model, then ``("role", Role)``, ``("role__account",
 AwsAccount)``; each is attached to the one before it by the last part of
 its path. A nullable relation whose columns are all NULL is attached as
 ``None``.
+
+A ``PreparedInsert`` writes one row of named fields with an INSERT written
+once per backend; each value is adapted by its own field as ``save()``
+would. No signals are sent and ``auto_now_add`` is the caller's to fill: it
+serves append-only tables (the audit trail, the ledger) whose rows the hot
+paths write on every delivery.
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.db import connections
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Model, QuerySet
 
 Chain = Sequence[tuple[str, type[Model]]]
@@ -132,3 +139,24 @@ def _slot(param: Any, markers: list[Any]) -> tuple[int, int | None]:
         if isinstance(marker, tuple) and param in marker:
             return i, marker.index(param)
     raise ValueError(f"a prepared query may only take its parameters from markers, not {param!r}")
+
+
+class PreparedInsert:
+    def __init__(self, model: type[Model], columns: Sequence[str]) -> None:
+        self._model = model
+        self._fields = [model._meta.get_field(name) for name in columns]
+        self._statements: dict[str, str] = {}
+
+    def _statement(self, connection: BaseDatabaseWrapper) -> str:
+        if connection.vendor not in self._statements:
+            quote = connection.ops.quote_name
+            names = ", ".join(quote(field.column) for field in self._fields)
+            slots = ", ".join(["%s"] * len(self._fields))
+            table = quote(self._model._meta.db_table)
+            self._statements[connection.vendor] = f"INSERT INTO {table} ({names}) VALUES ({slots})"  # noqa: S608 - names from the model, values bound
+        return self._statements[connection.vendor]
+
+    def __call__(self, connection: BaseDatabaseWrapper, values: dict[str, Any]) -> None:
+        row = [field.get_db_prep_save(values[field.name], connection) for field in self._fields]
+        with connection.cursor() as cursor:
+            cursor.execute(self._statement(connection), row)

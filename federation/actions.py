@@ -11,8 +11,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
 from broker import audit, metrics
+from broker.prepared import PreparedInsert
 from broker.principal import Principal
 from federation import signin, sts
 from federation.access import Entitlement, access_role
@@ -75,17 +77,38 @@ def _obtain(
     )
 
 
+# Every issuance writes one row: an INSERT written once, not built by Model.save each time.
+_LEDGER = PreparedInsert(
+    Issuance,
+    [
+        "username",
+        "role",
+        "role_alias",
+        "method",
+        "purpose",
+        "access_key_id",
+        "issued_at",
+        "expires_at",
+        "source_ip",
+    ],
+)
+
+
 def _ledger(issued: Issued, *, principal: Principal, purpose: str, source_ip: str | None) -> None:
     role = issued.entitlement.role
-    Issuance.objects.create(
-        username=principal.username,
-        role=role,
-        role_alias=role.alias,
-        method=role.method,
-        purpose=purpose,
-        access_key_id=issued.credentials.access_key_id,
-        expires_at=issued.credentials.expiration,
-        source_ip=source_ip,
+    _LEDGER(
+        transaction.get_connection(),
+        {
+            "username": principal.username,
+            "role": role.pk,
+            "role_alias": role.alias,
+            "method": role.method,
+            "purpose": purpose,
+            "access_key_id": issued.credentials.access_key_id,
+            "issued_at": timezone.now(),
+            "expires_at": issued.credentials.expiration,
+            "source_ip": source_ip,
+        },
     )
 
 
@@ -112,14 +135,17 @@ def issue_credentials(
     source_ip: str | None = None,
     cap: int | None = None,
     policy: dict[str, Any] | None = None,
+    entitlement: Entitlement | None = None,
 ) -> Issued:
     """Obtain a session for ``alias`` on the principal's terms, ledgered and audited.
 
     Raises ``RoleNotAvailable``, ``DurationOutOfRange`` or an ``StsError``;
-    refusals are audited too, so a probe for roles leaves a trace.
+    refusals are audited too, so a probe for roles leaves a trace. A caller
+    that has just taken the access decision for this request passes its
+    ``entitlement`` rather than have it taken twice.
     """
     try:
-        entitlement = access_role(principal, alias)
+        entitlement = entitlement or access_role(principal, alias)
         if entitlement.session_policy:
             validate_policy(entitlement.session_policy)
         duration = entitlement.duration(duration_seconds, cap=session_cap(entitlement, cap))

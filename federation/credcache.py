@@ -183,8 +183,12 @@ def peek(spec: SessionSpec) -> Entry | None:
     return open_value(spec, _guard(lambda: client().get(_key("v", spec.key_id))))
 
 
-def store(spec: SessionSpec, entry: Entry, *, used: bool = True) -> None:
-    """Keep a session; ``used=False`` (a refresh) leaves the last-use time alone."""
+def store(spec: SessionSpec, entry: Entry, *, used: bool = True, release: str | None = None) -> None:
+    """Keep a session; ``used=False`` (a refresh) leaves the last-use time alone.
+
+    ``release`` is the token of this key's lock (``claim``), freed in the same
+    round trip once the new value is in place.
+    """
     try:
         blob = sealing.seal(_encode(entry), aad=spec.context)
     except sealing.SealError as exc:
@@ -206,6 +210,8 @@ def store(spec: SessionSpec, entry: Entry, *, used: bool = True) -> None:
         pipe.hset(_key("m", spec.key_id), mapping=meta)
         pipe.pexpireat(_key("m", spec.key_id), expires_ms)
         pipe.zadd(_key("due"), {spec.key_id: entry.refresh_at(spec.duration)})
+        if release is not None:
+            pipe.eval(_RELEASE, 1, _key("lock", spec.key_id), release)
         pipe.execute()
 
     _guard(write)
@@ -235,6 +241,18 @@ def let_go(key_id: str) -> None:
 def drop(key_id: str) -> None:
     _guard(lambda: client().delete(_key("v", key_id), _key("m", key_id)))
     let_go(key_id)
+
+
+def claim(key_id: str) -> tuple[dict[str, str], str | None, bytes | None]:
+    """For a refresh, in one round trip: the metadata, this key's lock (its token,
+    ``None`` when someone holds it) and the sealed value (``open_value`` reads it)."""
+    token = secrets.token_hex(8)
+    pipe = client().pipeline(transaction=False)
+    pipe.hgetall(_key("m", key_id))
+    pipe.set(_key("lock", key_id), token, nx=True, ex=LOCK_SECONDS)
+    pipe.get(_key("v", key_id))
+    meta, won, blob = _guard(pipe.execute)
+    return {k.decode(): v.decode() for k, v in meta.items()}, token if won else None, blob
 
 
 def acquire(key_id: str) -> str | None:

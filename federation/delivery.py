@@ -25,7 +25,7 @@ from typing import Any
 from broker import audit, metrics
 from broker.tokens import PREFIX, Caller, subject_caller
 from federation import actions, credcache, sts
-from federation.access import RoleNotAvailable, access_role
+from federation.access import Entitlement, RoleNotAvailable, access_role
 from federation.credcache import CacheUnavailable, Entry, SessionSpec
 
 log = logging.getLogger(__name__)
@@ -48,13 +48,20 @@ def plan(
     caller: Caller, *, alias: str, duration_seconds: int | None, policy: dict[str, Any] | None
 ) -> SessionSpec:
     """The session the caller is entitled to, as a cache key; raises the access errors."""
+    return _decide(caller, alias=alias, duration_seconds=duration_seconds, policy=policy)[0]
+
+
+def _decide(
+    caller: Caller, *, alias: str, duration_seconds: int | None, policy: dict[str, Any] | None
+) -> tuple[SessionSpec, Entitlement]:
+    """The access decision for this request, and the session it entitles the caller to."""
     entitlement = access_role(caller.principal, alias)
     sent = actions.session_policy_for(entitlement, policy)
     duration = entitlement.duration(
         duration_seconds, cap=actions.session_cap(entitlement, caller.max_session_seconds)
     )
     attributes = hashlib.sha256(_canonical(caller.principal.attributes).encode()).hexdigest()[:16]
-    return SessionSpec(
+    spec = SessionSpec(
         subject=caller.subject,
         username=caller.principal.username,
         alias=alias,
@@ -64,9 +71,12 @@ def plan(
         duration=duration,
         attributes=attributes,
     )
+    return spec, entitlement
 
 
-def _issue(caller: Caller, spec: SessionSpec, *, source_ip: str | None, purpose: str) -> Entry:
+def _issue(
+    caller: Caller, spec: SessionSpec, entitlement: Entitlement, *, source_ip: str | None, purpose: str
+) -> Entry:
     issued = actions.issue_credentials(
         principal=caller.principal,
         alias=spec.alias,
@@ -75,12 +85,15 @@ def _issue(caller: Caller, spec: SessionSpec, *, source_ip: str | None, purpose:
         source_ip=source_ip,
         cap=caller.max_session_seconds,
         policy=json.loads(spec.requested_policy) if spec.requested_policy else None,
+        entitlement=entitlement,
     )
     return Entry(credentials=issued.credentials, issued_at=time.time())
 
 
-def _issue_and_store(caller: Caller, spec: SessionSpec, *, source_ip: str | None, purpose: str) -> Entry:
-    entry = _issue(caller, spec, source_ip=source_ip, purpose=purpose)
+def _issue_and_store(
+    caller: Caller, spec: SessionSpec, entitlement: Entitlement, *, source_ip: str | None, purpose: str
+) -> Entry:
+    entry = _issue(caller, spec, entitlement, source_ip=source_ip, purpose=purpose)
     try:
         credcache.store(spec, entry)
     except CacheUnavailable as exc:
@@ -88,7 +101,9 @@ def _issue_and_store(caller: Caller, spec: SessionSpec, *, source_ip: str | None
     return entry
 
 
-def _from_cache(caller: Caller, spec: SessionSpec, source_ip: str | None) -> tuple[sts.Credentials, str]:
+def _from_cache(
+    caller: Caller, spec: SessionSpec, entitlement: Entitlement, source_ip: str | None
+) -> tuple[sts.Credentials, str]:
     now = time.time()
     cached = credcache.lookup(spec)
     if cached is not None and cached.serves(spec.duration, now):
@@ -96,7 +111,7 @@ def _from_cache(caller: Caller, spec: SessionSpec, source_ip: str | None) -> tup
     try:
         entry, produced = credcache.single_flight(
             spec,
-            lambda: _issue_and_store(caller, spec, source_ip=source_ip, purpose="api"),
+            lambda: _issue_and_store(caller, spec, entitlement, source_ip=source_ip, purpose="api"),
             lambda found: found.serves(spec.duration, time.time()),
             wait=WAIT_FOR_SHARED_SECONDS,
         )
@@ -152,19 +167,19 @@ def deliver(
 ) -> Delivery:
     """A session for ``alias``: from the cache when it serves, else from STS once per key."""
     try:
-        spec = plan(caller, alias=alias, duration_seconds=duration_seconds, policy=policy)
+        spec, entitlement = _decide(caller, alias=alias, duration_seconds=duration_seconds, policy=policy)
     except Exception as exc:
         _refused(caller, alias, exc, source_ip)
         raise
     try:
-        credentials, source = _from_cache(caller, spec, source_ip)
+        credentials, source = _from_cache(caller, spec, entitlement, source_ip)
     except credcache.SharedFailure as exc:  # another request's STS call failed; audit this one too
         _refused(caller, alias, exc, source_ip)
         raise
     except CacheUnavailable as exc:
         log.warning("credential cache unavailable (%s); calling STS directly for %s", exc, alias)
         credentials, source = (
-            _issue(caller, spec, source_ip=source_ip, purpose="api").credentials,
+            _issue(caller, spec, entitlement, source_ip=source_ip, purpose="api").credentials,
             "sts-direct",
         )
     role_arn = spec.role_arn if spec.role_arn.startswith("arn:") else credentials.arn
@@ -173,7 +188,9 @@ def deliver(
     return delivery
 
 
-def _refreshable(key_id: str, meta: dict[str, str], now: float) -> tuple[Caller, SessionSpec] | str:
+def _refreshable(
+    key_id: str, meta: dict[str, str], now: float
+) -> tuple[Caller, SessionSpec, Entitlement] | str:
     """The caller and spec to refresh, or the reason to let the session go."""
     lifetime = int(meta.get("lifetime", "0"))
     if float(meta.get("last_used", "0")) < now - max(lifetime, 900):
@@ -183,10 +200,12 @@ def _refreshable(key_id: str, meta: dict[str, str], now: float) -> tuple[Caller,
         return "revoked"
     policy = json.loads(meta["requested_policy"]) if meta.get("requested_policy") else None
     try:
-        spec = plan(caller, alias=meta["alias"], duration_seconds=int(meta["duration"]), policy=policy)
+        spec, entitlement = _decide(
+            caller, alias=meta["alias"], duration_seconds=int(meta["duration"]), policy=policy
+        )
     except (RoleNotAvailable, ValueError):
         return "revoked"
-    return (caller, spec) if spec.key_id == key_id else "changed"
+    return (caller, spec, entitlement) if spec.key_id == key_id else "changed"
 
 
 def refresh(*, key_id: str) -> str:
@@ -194,27 +213,30 @@ def refresh(*, key_id: str) -> str:
 
     Returns what happened (``refreshed``, ``fresh``, ``busy``, ``idle``,
     ``revoked``, ``changed``, ``gone``). ``StsUnavailable`` and
-    ``CacheUnavailable`` propagate so the task retries.
+    ``CacheUnavailable`` propagate so the task retries. Redis is asked twice
+    on the way that refreshes: to claim the key, then to store and release it.
     """
-    meta = credcache.metadata(key_id)
-    if not meta:
-        credcache.let_go(key_id)
-        return "gone"
-    found = _refreshable(key_id, meta, time.time())
-    if isinstance(found, str):
-        credcache.let_go(key_id) if found == "idle" else credcache.drop(key_id)
-        return found
-    caller, spec = found
-    token = credcache.acquire(key_id)
+    meta, token, blob = credcache.claim(key_id)
     if token is None:
         return "busy"
     try:
-        current = credcache.peek(spec)
+        if not meta:
+            credcache.let_go(key_id)
+            return "gone"
+        found = _refreshable(key_id, meta, time.time())
+        if isinstance(found, str):
+            credcache.let_go(key_id) if found == "idle" else credcache.drop(key_id)
+            return found
+        caller, spec, entitlement = found
+        current = credcache.open_value(spec, blob)
         if current is not None and current.refresh_at(spec.duration) > time.time():
             return "fresh"
-        credcache.store(spec, _issue(caller, spec, source_ip=None, purpose="api-refresh"), used=False)
+        fresh = _issue(caller, spec, entitlement, source_ip=None, purpose="api-refresh")
+        credcache.store(spec, fresh, used=False, release=token)
+        token = None
         if current is not None:  # seconds of life the old session still had: the refresh's lead
             metrics.REFRESH_LAG.observe(current.credentials.expiration.timestamp() - time.time())
         return "refreshed"
     finally:
-        credcache.release(key_id, token)
+        if token is not None:
+            credcache.release(key_id, token)
