@@ -8,6 +8,7 @@ the project's ``gunicorn.conf.py``, and a Celery worker. It prints one table:
 - requests/s and p50/p99 latency of a warm container-credentials fetch next
   to a bare ``/healthz``, measured in alternating rounds in the same run;
 - STS calls per 1,000 warm requests;
+- the CPU each request and each refresh costs, by process (``bench/cpu.py``);
 - the time one worker takes to refresh 10,000 cached sessions with STS
   answering in 50 ms. One worker is one ``celery worker -c 2`` as deployed
   (two prefork processes for two cores), each refreshing a batch on a pool of
@@ -27,10 +28,12 @@ import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench import cpu  # noqa: E402
 from bench.database import Database  # noqa: E402
 from bench.fakests import FakeSts  # noqa: E402
 
@@ -182,15 +185,18 @@ class Stack:
 def web_rounds(stack: Stack) -> dict[str, object]:
     credentials = "/api/v1/roles/prod-developer/credentials"
     auth = {"Authorization": stack.token}
-    results: dict[str, list] = {"healthz": [0.0, []], "credentials": [0.0, []]}  # type: ignore[type-arg]
+    results: dict[str, list] = {"healthz": [0.0, [], {}], "credentials": [0.0, [], {}]}  # type: ignore[type-arg]
     with ProcessPoolExecutor(CLIENT_PROCESSES) as pool:
         _hammer((stack.web_port, credentials, auth, 1))  # the one miss: the cache is warm from here
         calls_before = stack.sts.calls
         for _ in range(ROUNDS):
             for name, path, headers in (("healthz", "/healthz", {}), ("credentials", credentials, auth)):
+                before = cpu.snapshot()
                 rate, latencies = measure(pool, stack.web_port, path, headers)
+                costs = cpu.per_unit(before, cpu.snapshot(), len(latencies) * ROUNDS)
                 results[name][0] += rate / ROUNDS
                 results[name][1] += latencies
+                results[name][2] = {k: results[name][2].get(k, 0.0) + v for k, v in costs.items()}
         warm_calls = stack.sts.calls - calls_before
     warm_requests = CLIENT_PROCESSES * (REQUESTS_PER_PROCESS + 20) * ROUNDS
     return {"results": results, "sts_per_1000": warm_calls * 1000 / warm_requests}
@@ -220,7 +226,7 @@ def _populate(count: int) -> list[str]:
     return ids
 
 
-def refresh_round(stack: Stack) -> dict[str, float]:
+def refresh_round(stack: Stack) -> dict[str, Any]:
     os.environ.update(stack.env)
     _populate(SESSIONS)
     from federation import tasks
@@ -228,6 +234,7 @@ def refresh_round(stack: Stack) -> dict[str, float]:
 
     stack.sts.delay = STS_DELAY
     calls_before = stack.sts.calls
+    cpu_before = cpu.snapshot()
     worker = [str(BIN / "celery"), "-A", "broker", "worker", "-l", "warning", "-c", str(WORKER_PROCESSES)]
     stack.env["BROKER_REFRESH_THREADS"] = str(WORKER_THREADS)
     stack.spawn([*worker, "--without-mingle", "--without-gossip"], "worker.log")
@@ -243,7 +250,9 @@ def refresh_round(stack: Stack) -> dict[str, float]:
         time.sleep(0.2)
     elapsed = time.time() - began
     done = refreshes.count()
+    costs = cpu.per_unit(cpu_before, cpu.snapshot(), max(done, 1))
     return {
+        "cpu": cpu.describe(costs),
         "seconds": elapsed,
         "refreshed": done,
         "rate": done / elapsed,
@@ -262,7 +271,7 @@ def main() -> None:
     report(stack, web, refresh)
 
 
-def report(stack: Stack, web: dict[str, object], refresh: dict[str, float]) -> None:
+def report(stack: Stack, web: dict[str, object], refresh: dict[str, Any]) -> None:
     results = web["results"]
     print("\n| measure | /healthz | warm container-credentials fetch |")
     print("|---|---|---|")
@@ -271,12 +280,13 @@ def report(stack: Stack, web: dict[str, object], refresh: dict[str, float]) -> N
     print(f"| p50 latency | {percentile(health[1], 0.5):.1f} ms | {percentile(creds[1], 0.5):.1f} ms |")
     print(f"| p99 latency | {percentile(health[1], 0.99):.1f} ms | {percentile(creds[1], 0.99):.1f} ms |")
     print(f"| STS calls per 1,000 requests | - | {web['sts_per_1000']:.2f} |")
+    print(f"| CPU per request, all processes | {cpu.describe(health[2])} | {cpu.describe(creds[2])} |")
     print(
         f"\nRefresh ahead: {refresh['refreshed']:.0f} of {SESSIONS} cached sessions refreshed in "
         f"{refresh['seconds']:.1f} s by one worker (`celery worker -c {WORKER_PROCESSES}`, "
         f"{WORKER_THREADS} refresh threads per process) with STS answering in {STS_DELAY * 1000:.0f} ms: "
         f"{refresh['rate']:.0f} sessions/s ({refresh['rate'] / WORKER_PROCESSES:.0f} per process), "
-        f"{refresh['sts']:.0f} STS calls."
+        f"{refresh['sts']:.0f} STS calls; CPU per refresh, all processes: {refresh['cpu']}."
     )
     print(
         f"Load: {CLIENT_PROCESSES} client processes x {REQUESTS_PER_PROCESS} keep-alive requests, "

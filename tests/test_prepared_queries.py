@@ -66,3 +66,54 @@ def test_it_refuses_parameters_it_cannot_find_again():
     contains = PreparedQuery(lambda name: Group.objects.filter(name__contains=name), [("", Group)])
     with pytest.raises(ValueError, match="markers"):
         contains("api")
+
+
+def _columns(row: object) -> dict[str, object]:
+    return {f.attname: getattr(row, f.attname) for f in type(row)._meta.concrete_fields if f.attname != "id"}
+
+
+@pytest.mark.django_db
+def test_a_prepared_insert_writes_the_row_save_would(grants):
+    from django.db import connection
+    from django.utils import timezone
+
+    from broker.models import AuditEvent
+    from broker.prepared import PreparedInsert
+    from federation.models import Issuance
+
+    now = timezone.now()
+    event = {
+        "created_at": now,
+        "action": "credentials.delivered",
+        "actor": "api:billing",
+        "source_ip": "2001:db8::1",
+        "role_alias": "prod-developer",
+        "method": "assume_role",
+        "access_key_id": "ASIAEXAMPLE",
+        "outcome": "ok",
+        "detail": {"client": "billing", "nested": {"format": "container"}, "n": 3},
+    }
+    PreparedInsert(AuditEvent, list(event))(connection, event)
+    orm = AuditEvent.objects.create(**event)
+    role = Role.objects.first()
+    ledger = {
+        "username": "alice",
+        "role": role.pk,
+        "role_alias": role.alias,
+        "method": role.method,
+        "purpose": "api",
+        "access_key_id": "ASIAEXAMPLE",
+        "issued_at": now,
+        "expires_at": now,
+        "source_ip": None,
+    }
+    PreparedInsert(Issuance, list(ledger))(connection, ledger)
+
+    ours = AuditEvent.objects.filter(access_key_id="ASIAEXAMPLE")
+    mine, theirs = ours.exclude(pk=orm.pk).get(), ours.get(pk=orm.pk)
+    assert mine.created_at == now  # the caller's time: auto_now_add is the caller's to fill
+    assert _columns(mine) | {"created_at": None} == _columns(theirs) | {"created_at": None}
+    assert mine.detail["nested"] == {"format": "container"} and mine.source_ip == "2001:db8::1"
+    written = Issuance.objects.get(access_key_id="ASIAEXAMPLE")
+    assert (written.role, written.username, written.issued_at) == (role, "alice", now)
+    assert written.source_ip is None

@@ -84,3 +84,43 @@ def test_production_start_with_its_secrets_succeeds():
 
 def test_debug_start_needs_no_secrets():
     assert start(DJANGO_DEBUG="true").returncode == 0
+
+
+def database_options(**env: str) -> str:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "BROKER_", "DATABASE_"))}
+    show = "from django.conf import settings as s; print(s.DATABASES['default'].get('OPTIONS'))"
+    result = subprocess.run(
+        [sys.executable, "-c", f"import django; django.setup(); {show}"],
+        cwd=ROOT,
+        env={**clean, "DJANGO_SETTINGS_MODULE": "broker.settings", "DJANGO_DEBUG": "true", **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    return result.stdout.strip()
+
+
+def test_postgresql_prepares_repeated_statements_unless_told_not_to():
+    postgres = "postgres://broker@db.example/broker"
+    assert "'server_side_binding': True" in database_options(DATABASE_URL=postgres)
+    off = database_options(DATABASE_URL=postgres, DATABASE_PREPARED_STATEMENTS="false")
+    assert "server_side_binding" not in off
+    assert "server_side_binding" not in database_options()  # SQLite
+
+
+@pytest.mark.django_db
+def test_the_hot_reads_are_prepared_on_postgresql(billing_token):
+    from django.db import connection
+
+    from broker import tokens
+
+    if connection.vendor != "postgresql":
+        pytest.skip("prepared statements are PostgreSQL's")
+    lookup = billing_token.split("_")[1]
+    for _ in range(3):
+        tokens._BY_LOOKUP(lookup)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [row[0] for row in cursor.fetchall()]
+    assert any("apitoken" in statement and "lookup" in statement for statement in prepared)
