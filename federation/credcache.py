@@ -217,9 +217,12 @@ def store(spec: SessionSpec, entry: Entry, *, used: bool = True, release: str | 
     _guard(write)
 
 
-def metadata(key_id: str) -> dict[str, str]:
-    raw = _guard(lambda: client().hgetall(_key("m", key_id)))
+def _text(raw: dict[bytes, bytes]) -> dict[str, str]:
     return {k.decode(): v.decode() for k, v in raw.items()}
+
+
+def metadata(key_id: str) -> dict[str, str]:
+    return _text(_guard(lambda: client().hgetall(_key("m", key_id))))
 
 
 def due(now: float, *, limit: int) -> list[str]:
@@ -249,15 +252,20 @@ def claim(key_id: str) -> tuple[dict[str, str], str | None, bytes | None]:
     token = secrets.token_hex(8)
     pipe = client().pipeline(transaction=False)
     pipe.hgetall(_key("m", key_id))
-    pipe.set(_key("lock", key_id), token, nx=True, ex=LOCK_SECONDS)
+    _take_lock(pipe, key_id, token)
     pipe.get(_key("v", key_id))
     meta, won, blob = _guard(pipe.execute)
-    return {k.decode(): v.decode() for k, v in meta.items()}, token if won else None, blob
+    return _text(meta), token if won else None, blob
+
+
+def _take_lock(target: Any, key_id: str, token: str) -> Any:
+    """The one way the per-key lock is taken, on a client or within a pipeline."""
+    return target.set(_key("lock", key_id), token, nx=True, ex=LOCK_SECONDS)
 
 
 def acquire(key_id: str) -> str | None:
     token = secrets.token_hex(8)
-    won = _guard(lambda: client().set(_key("lock", key_id), token, nx=True, ex=LOCK_SECONDS))
+    won = _guard(lambda: _take_lock(client(), key_id, token))
     return token if won else None
 
 
