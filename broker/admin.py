@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from broker import audit
 from broker.auditexport import stream
-from broker.models import AuditEvent
+from broker.models import AuditEvent, ExternalIdentity
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -71,3 +71,13 @@ class AuditEventAdmin(ReadOnlyAdmin):
 
 # API clients and tokens (their own module, registered on import).
 from broker import apiadmin  # noqa: E402,F401
+
+
+class ExternalIdentityInline(admin.TabularInline):
+    """On a user: the OIDC accounts linked to them. Adding one lets that person sign in here."""
+
+    model = ExternalIdentity
+
+    extra = 0
+    fields = ["issuer", "subject", "created_at"]
+    readonly_fields = ["created_at"]

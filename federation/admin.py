@@ -9,7 +9,7 @@ from django.contrib.auth.models import Group
 from django.urls import path
 from django.utils.html import format_html_join
 
-from broker.admin import ReadOnlyAdmin
+from broker.admin import ExternalIdentityInline, ReadOnlyAdmin
 from broker.principal import Principal
 from federation import grantsadmin
 from federation.access import entitlements, holders
@@ -79,6 +79,7 @@ admin.site.unregister(User)
 class UserWithRolesAdmin(UserAdmin):
     readonly_fields = [*UserAdmin.readonly_fields, "reachable_roles"]
     actions = [deactivate_and_revoke]
+    inlines = [ExternalIdentityInline]
     fieldsets = [*UserAdmin.fieldsets, ("AWS access", {"fields": ["reachable_roles"]})]
 
     @admin.display(description="Roles this user can reach")

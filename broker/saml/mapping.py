@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from broker.groups import mirror_groups
+from broker.identities import is_local_account
 from broker.models import DirectoryProfile
 from broker.saml.errors import SamlRefused
 
@@ -93,7 +94,7 @@ class UserMapper:
         """
         if user is None:
             return True
-        return user.is_active and not user.has_usable_password()
+        return user.is_active and not is_local_account(user)
 
     def session_attributes(self, identity: Identity) -> dict[str, str]:
         """Single strings for session tags: multi-valued attributes joined with ``:``; groups left out."""
