@@ -189,9 +189,7 @@ OIDC_USER_MAPPER = "broker.oidc.mapping.UserMapper"
 if OIDC_ISSUER:
     from broker.oidc.config import check_settings  # noqa: E402
 
-    check_settings(
-        issuer=OIDC_ISSUER, client_id=OIDC_CLIENT_ID, algorithms=OIDC_ALGORITHMS, debug=DEBUG
-    )
+    check_settings(issuer=OIDC_ISSUER, client_id=OIDC_CLIENT_ID, algorithms=OIDC_ALGORITHMS, debug=DEBUG)
 AUTHENTICATION_BACKENDS = [*AUTHENTICATION_BACKENDS, "broker.oidc.backend.OidcBackend"]
 TEMPLATES[0]["OPTIONS"]["context_processors"].append("broker.oidc.context.oidc")
 

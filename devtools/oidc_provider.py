@@ -34,7 +34,12 @@ DEMO_USERS: dict[str, dict[str, Any]] = {
         "email_verified": True,
         "groups": ["team-platform", "developers"],
     },
-    "bob": {"name": "Bob Example", "email": "bob@example.com", "email_verified": True, "groups": ["auditors"]},
+    "bob": {
+        "name": "Bob Example",
+        "email": "bob@example.com",
+        "email_verified": True,
+        "groups": ["auditors"],
+    },
 }
 
 
@@ -56,7 +61,9 @@ def install() -> None:
 
 def new_key(kid: str | None = None) -> dict[str, Any]:
     """A fresh RSA signing key as a private JWK."""
-    key = RSAKey.generate_key(2048, parameters={"kid": kid or secrets.token_hex(8), "use": "sig", "alg": "RS256"})
+    key = RSAKey.generate_key(
+        2048, parameters={"kid": kid or secrets.token_hex(8), "use": "sig", "alg": "RS256"}
+    )
     return key.as_dict(private=True)
 
 

@@ -175,7 +175,9 @@ class Forger:
         body.update(changes)
         return {k: v for k, v in body.items() if v is not None}
 
-    def sign(self, claims: dict[str, Any], *, alg: str = "RS256", key: Any = None, kid: str | None = "") -> str:
+    def sign(
+        self, claims: dict[str, Any], *, alg: str = "RS256", key: Any = None, kid: str | None = ""
+    ) -> str:
         key = key if key is not None else self.key
         header: dict[str, Any] = {"alg": alg}
         kid = key.kid if kid == "" and hasattr(key, "kid") else kid

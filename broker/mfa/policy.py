@@ -30,7 +30,9 @@ def signed_in_with_saml(request: HttpRequest) -> bool:
 
 def signed_in_with_oidc_mfa(request: HttpRequest) -> bool:
     """An OIDC sign-in whose provider said a second factor was shown (``amr``/``acr``)."""
-    return request.session.get(BACKEND_SESSION_KEY) == OIDC_BACKEND and request.session.get("oidc_mfa") is True
+    return (
+        request.session.get(BACKEND_SESSION_KEY) == OIDC_BACKEND and request.session.get("oidc_mfa") is True
+    )
 
 
 def factor(request: HttpRequest) -> str:

@@ -6,30 +6,80 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('broker', '0005_audit_actions'),
+        ("broker", "0005_audit_actions"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='auditevent',
-            name='action',
-            field=models.CharField(choices=[('signin', 'Sign-in'), ('signin.failed', 'Sign-in failed'), ('signout', 'Sign-out'), ('credentials.issued', 'Credentials issued'), ('console.url', 'Console sign-in URL'), ('access.refused', 'Access refused'), ('grant.changed', 'Grant changed'), ('grants.loaded', 'Grants file loaded'), ('credentials.delivered', 'Credentials delivered (API)'), ('api.refused', 'API token refused'), ('apitoken.created', 'API token created'), ('apitoken.revoked', 'API token revoked'), ('saml.refused', 'SAML response refused'), ('oidc.refused', 'OpenID Connect sign-in refused'), ('apiclient.changed', 'API client changed'), ('role.revoked', 'Role sessions revoked (AWSRevokeOlderSessions)'), ('role.denied_user', 'User denied on a role (aws:SourceIdentity)'), ('cache.purged', 'Cached sessions purged'), ('user.deactivated', 'User deactivated (kill switch)'), ('user.signed_out', 'Portal sessions ended'), ('audit.exported', 'Audit trail exported')], db_index=True, max_length=40),
+            model_name="auditevent",
+            name="action",
+            field=models.CharField(
+                choices=[
+                    ("signin", "Sign-in"),
+                    ("signin.failed", "Sign-in failed"),
+                    ("signout", "Sign-out"),
+                    ("credentials.issued", "Credentials issued"),
+                    ("console.url", "Console sign-in URL"),
+                    ("access.refused", "Access refused"),
+                    ("grant.changed", "Grant changed"),
+                    ("grants.loaded", "Grants file loaded"),
+                    ("credentials.delivered", "Credentials delivered (API)"),
+                    ("api.refused", "API token refused"),
+                    ("apitoken.created", "API token created"),
+                    ("apitoken.revoked", "API token revoked"),
+                    ("saml.refused", "SAML response refused"),
+                    ("oidc.refused", "OpenID Connect sign-in refused"),
+                    ("apiclient.changed", "API client changed"),
+                    ("role.revoked", "Role sessions revoked (AWSRevokeOlderSessions)"),
+                    ("role.denied_user", "User denied on a role (aws:SourceIdentity)"),
+                    ("cache.purged", "Cached sessions purged"),
+                    ("user.deactivated", "User deactivated (kill switch)"),
+                    ("user.signed_out", "Portal sessions ended"),
+                    ("audit.exported", "Audit trail exported"),
+                ],
+                db_index=True,
+                max_length=40,
+            ),
         ),
         migrations.CreateModel(
-            name='ExternalIdentity',
+            name="ExternalIdentity",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('issuer', models.CharField(help_text="The provider's issuer URL (OIDC_ISSUER).", max_length=255)),
-                ('subject', models.CharField(help_text="The person's `sub` at that provider (shown in the `oidc.refused` audit event).", max_length=255)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='external_identities', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "issuer",
+                    models.CharField(help_text="The provider's issuer URL (OIDC_ISSUER).", max_length=255),
+                ),
+                (
+                    "subject",
+                    models.CharField(
+                        help_text="The person's `sub` at that provider (shown in the `oidc.refused` audit event).",
+                        max_length=255,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="external_identities",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'external identities',
-                'constraints': [models.UniqueConstraint(fields=('issuer', 'subject'), name='one_user_per_external_identity')],
+                "verbose_name_plural": "external identities",
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("issuer", "subject"), name="one_user_per_external_identity"
+                    )
+                ],
             },
         ),
     ]

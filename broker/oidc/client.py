@@ -49,7 +49,9 @@ def _token_call(call: Any, check: str, **params: Any) -> dict[str, Any]:
     except requests.RequestException as exc:
         raise provider.unreachable(exc) from None
     except ValueError:
-        raise OidcRefused(check, "the token endpoint answered something that is not JSON", status=503) from None
+        raise OidcRefused(
+            check, "the token endpoint answered something that is not JSON", status=503
+        ) from None
     return dict(token)
 
 

@@ -28,7 +28,19 @@ from broker.oidc.errors import OidcRefused
 MAX_ATTRIBUTE_CHARS = 256  # AWS session tag values; longer ones are dropped, not cut
 # RFC 8176 methods that are a second factor (or a phishing-resistant first one).
 MFA_METHODS = {"mfa", "otp", "hwk", "swk", "sms", "tel", "fpt", "face", "iris", "retina", "vbm", "sc"}
-SKIPPED_ATTRIBUTES = {"aud", "azp", "exp", "iat", "nbf", "nonce", "at_hash", "c_hash", "sid", "auth_time", "jti"}
+SKIPPED_ATTRIBUTES = {
+    "aud",
+    "azp",
+    "exp",
+    "iat",
+    "nbf",
+    "nonce",
+    "at_hash",
+    "c_hash",
+    "sid",
+    "auth_time",
+    "jti",
+}
 
 
 @dataclass(frozen=True)
@@ -53,7 +65,9 @@ class UserMapper:
             raise OidcRefused("username", f"the provider sent no {name!r} claim")
         value = value.strip()
         if self.unverified_email(claims, name, value):
-            raise OidcRefused("username", "an e-mail address the provider has not verified cannot name a user")
+            raise OidcRefused(
+                "username", "an e-mail address the provider has not verified cannot name a user"
+            )
         return value
 
     def unverified_email(self, claims: dict[str, Any], name: str, value: str) -> bool:
@@ -96,7 +110,11 @@ class UserMapper:
             if name in SKIPPED_ATTRIBUTES or name == settings.OIDC_GROUPS_CLAIM:
                 continue
             text = ":".join(map(str, value)) if isinstance(value, list) else value
-            if isinstance(text, str | int) and not isinstance(text, bool) and len(str(text)) <= MAX_ATTRIBUTE_CHARS:
+            if (
+                isinstance(text, str | int)
+                and not isinstance(text, bool)
+                and len(str(text)) <= MAX_ATTRIBUTE_CHARS
+            ):
                 kept[name] = str(text)
         return kept
 
@@ -150,7 +168,9 @@ class UserMapper:
     def user_for(self, identity: Identity) -> Any:
         user = linked_user(identity.issuer, identity.subject) or self._first_sign_in(identity)
         if not self.is_authorized(identity, user):
-            raise OidcRefused("authorized", "this account may not sign in", actor=identity.username, status=403)
+            raise OidcRefused(
+                "authorized", "this account may not sign in", actor=identity.username, status=403
+            )
         return self.update_user(user, identity)
 
 

@@ -70,7 +70,9 @@ def get_json(url: str, **kwargs: Any) -> dict[str, Any]:
         raise unreachable(exc) from None
     if answer.status_code != 200 or len(answer.content) > MAX_DOCUMENT_BYTES:
         log.warning("OIDC provider answered %s for %s", answer.status_code, url)
-        raise OidcRefused("provider", f"{settings.OIDC_DISPLAY_NAME} answered {answer.status_code}", status=503)
+        raise OidcRefused(
+            "provider", f"{settings.OIDC_DISPLAY_NAME} answered {answer.status_code}", status=503
+        )
     try:
         body = answer.json()
     except ValueError:
@@ -117,7 +119,9 @@ def metadata() -> Metadata:
 def _fetch_keys() -> KeySet:
     body = get_json(metadata().jwks_uri)
     try:
-        keys = KeySet.import_key_set({"keys": [k for k in body.get("keys", []) if k.get("use", "sig") == "sig"]})
+        keys = KeySet.import_key_set(
+            {"keys": [k for k in body.get("keys", []) if k.get("use", "sig") == "sig"]}
+        )
     except (JoseError, ValueError, TypeError, AttributeError):
         raise OidcRefused("jwks", "the provider's key set cannot be read", status=503) from None
     return _keep("jwks", keys)

@@ -56,7 +56,12 @@ def _open(request: HttpRequest) -> dict[str, Any] | None:
 def keep(request: HttpRequest, *, user_id: Any, token: dict[str, Any], claims: dict[str, Any]) -> None:
     """Seal the tokens into the (already rotated) session and bound it when nothing can renew it."""
     refresh_token = token.get("refresh_token") or ""
-    data = {"id_token": token["id_token"], "exp": claims["exp"], "sub": claims["sub"], "refresh": refresh_token}
+    data = {
+        "id_token": token["id_token"],
+        "exp": claims["exp"],
+        "sub": claims["sub"],
+        "refresh": refresh_token,
+    }
     request.session[SESSION_KEY] = _seal(data, user_id)
     if not refresh_token:
         ends = min(time.time() + settings.SESSION_COOKIE_AGE, float(claims["exp"]))
