@@ -13,6 +13,9 @@ and key a test asks for, again with keys made at run time.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import json
 import re
 import secrets
@@ -27,8 +30,8 @@ from typing import Any
 import pytest
 import requests
 from django.test import Client
-from joserfc import jws, jwt
-from joserfc.jwk import KeySet, OctKey, RSAKey
+from joserfc import jwt
+from joserfc.jwk import KeySet, RSAKey
 
 from broker.oidc import provider as oidc_provider_cache
 from devtools import oidc_provider
@@ -190,21 +193,27 @@ class Forger:
         self.token_answer["id_token"] = id_token
 
 
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _part(value: dict[str, Any]) -> str:
+    return _b64(json.dumps(value).encode())
+
+
 def unsigned(claims: dict[str, Any]) -> str:
     """``alg: none``: a header, the claims and an empty signature."""
-
-    def part(value: dict[str, Any]) -> str:
-        import base64
-
-        return base64.urlsafe_b64encode(json.dumps(value).encode()).rstrip(b"=").decode()
-
-    return f"{part({'alg': 'none', 'typ': 'JWT'})}.{part(claims)}."
+    return f"{_part({'alg': 'none', 'typ': 'JWT'})}.{_part(claims)}."
 
 
 def hs256_with_public_key(claims: dict[str, Any], public_pem: bytes, kid: str) -> str:
-    """The classic key-confusion forgery: HMAC keyed with the provider's public key."""
-    registry = jws.JWSRegistry(algorithms=["HS256"])
-    return jwt.encode({"alg": "HS256", "kid": kid}, claims, OctKey.import_key(public_pem), registry=registry)
+    """The classic key-confusion forgery: HMAC keyed with the provider's public key.
+
+    Built by hand: joserfc itself refuses to use a public key as an HMAC secret.
+    """
+    signing_input = f"{_part({'alg': 'HS256', 'typ': 'JWT', 'kid': kid})}.{_part(claims)}"
+    mac = hmac.new(public_pem, signing_input.encode(), hashlib.sha256).digest()
+    return f"{signing_input}.{_b64(mac)}"
 
 
 def _handler(forger: Forger) -> type[BaseHTTPRequestHandler]:

@@ -9,6 +9,7 @@ from django.contrib.auth.models import Group, User
 from django.test import Client
 
 from broker.identities import ExternalIdentity
+from broker.oidc import idtoken, tokens
 from broker.models import AuditEvent
 from tests.conftest import make_user
 from tests.oidc_support import (
@@ -171,3 +172,53 @@ def test_an_unknown_user_at_the_provider_never_reaches_the_broker(oidc_on) -> No
     with pytest.raises(AssertionError):
         through_provider(start(client), "mallory")
     assert signed_in_user(client) is None
+
+
+def test_sign_in_still_works_after_the_provider_rotates_its_keys(settings, grants) -> None:
+    from devtools import oidc_provider
+    from tests.oidc_support import free_port, start_provider
+
+    port = free_port()
+    old_key = oidc_provider.new_key("key-2025")
+    running = start_provider(port, keys=[old_key])
+    try:
+        configure(settings, running.issuer)
+        assert sign_in(Client(), "alice").status_code == 302
+        running.stop()
+        new_key = oidc_provider.new_key("key-2026")
+        running = start_provider(port, keys=[new_key, old_key])  # signs with the new key, still lists the old
+        client = Client()
+        assert sign_in(client, "alice").status_code == 302
+        assert signed_in_user(client) == "alice"
+        alice = User.objects.get(username="alice")
+        assert idtoken.header(tokens.kept(client.session, alice.pk)["id_token"])["kid"] == "key-2026"
+    finally:
+        running.stop()
+
+
+def test_the_id_token_is_kept_sealed_in_the_session(oidc_on, grants) -> None:
+    client = Client()
+    sign_in(client, "alice")
+    blob = client.session[tokens.SESSION_KEY]
+    assert "eyJ" not in blob  # no JWT in clear in the session store
+    alice = User.objects.get(username="alice")
+    assert tokens.kept(client.session, alice.pk)["id_token"].startswith("eyJ")
+    assert tokens.kept(client.session, alice.pk + 1) is None  # bound to its user
+
+
+def test_without_a_refresh_token_the_session_ends_with_the_id_token(settings, grants) -> None:
+    from devtools import oidc_provider
+    from tests.oidc_support import CALLBACK, free_port
+
+    port = free_port()
+    no_refresh = oidc_provider.client(
+        "no-refresh", "secret-nr", [CALLBACK], grant_types=["authorization_code"]
+    )
+    running = oidc_provider.start(port=port, clients=[no_refresh], idTokenSeconds=600)
+    try:
+        configure(settings, running.issuer, client_id="no-refresh", secret="secret-nr")
+        client = Client()
+        assert sign_in(client, "alice").status_code == 302
+        assert 500 < client.session.get_expiry_age() <= 600
+    finally:
+        running.stop()

@@ -1,9 +1,9 @@
 """The provider's discovery document and signing keys, cached, fetched with short timeouts.
 
 Discovery is re-read hourly. The JWKS is kept until a token names a key id
-it does not hold: then it is fetched again (a provider rotating its keys
-publishes the new one before signing with it), at most once per
-``REFETCH_SECONDS`` so a flood of forged key ids cannot turn the broker into
+it does not hold: then it is fetched again at once (a provider rotating its keys
+publishes the new one before signing with it), and then not again for
+``REFETCH_SECONDS``, so a flood of forged key ids cannot turn the broker into
 a JWKS hammer. A provider that is down or slow fails the sign-in within
 ``OIDC_TIMEOUT_SECONDS`` per request, with a page that says so.
 """
@@ -132,15 +132,18 @@ def _kids(keys: KeySet) -> set[str]:
 
 
 def keys(kid: str | None) -> KeySet:
-    """The provider's signing keys, fetched again once when ``kid`` is not among them."""
+    """The provider's signing keys, fetched again when ``kid`` is not among them.
+
+    Forced fetches are spaced by ``REFETCH_SECONDS``: the first unknown key id
+    after a rotation is fetched at once, a flood of forged ones costs one fetch.
+    """
     found = _cached("jwks", JWKS_SECONDS)
     if found is None:
         return _fetch_keys()
     if kid is None or kid in _kids(found):
         return found
-    with _lock:
-        last = _cache.get("jwks", (0.0, None))[0]
-    if time.monotonic() - last < REFETCH_SECONDS:
+    if _cached("forced", REFETCH_SECONDS) is not None:
         return found
+    _keep("forced", True)
     log.info("OIDC: key id %r not in the cached JWKS; fetching it again", kid[:40])
     return _fetch_keys()

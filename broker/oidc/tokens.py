@@ -42,15 +42,20 @@ def _seal(data: dict[str, Any], user_id: Any) -> str:
     return base64.b64encode(sealing.seal(json.dumps(data).encode(), aad=_aad(user_id))).decode()
 
 
-def _open(request: HttpRequest) -> dict[str, Any] | None:
-    blob = request.session.get(SESSION_KEY)
+def kept(session: Any, user_id: Any) -> dict[str, Any] | None:
+    """What ``keep`` sealed into this session for this user, or None."""
+    blob = session.get(SESSION_KEY)
     if not blob:
         return None
     try:
-        return json.loads(sealing.unseal(base64.b64decode(blob), aad=_aad(request.user.pk)))
+        return json.loads(sealing.unseal(base64.b64decode(blob), aad=_aad(user_id)))
     except (sealing.SealError, ValueError):
         log.warning("OIDC tokens in a session did not open; the person must sign in again")
         return None
+
+
+def _open(request: HttpRequest) -> dict[str, Any] | None:
+    return kept(request.session, request.user.pk)
 
 
 def keep(request: HttpRequest, *, user_id: Any, token: dict[str, Any], claims: dict[str, Any]) -> None:

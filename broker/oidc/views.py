@@ -85,7 +85,8 @@ def _claims(request: HttpRequest, flow: flows.Flow) -> tuple[dict[str, Any], dic
 def _with_userinfo(token: dict[str, Any], claims: dict[str, Any]) -> dict[str, Any]:
     """Ask the userinfo endpoint for the username or groups claim the ID token left out."""
     wanted = {settings.OIDC_USERNAME_CLAIM, settings.OIDC_GROUPS_CLAIM}
-    if wanted <= claims.keys() or not token.get("access_token"):
+    overage = settings.OIDC_GROUPS_CLAIM in (claims.get("_claim_names") or {})  # the mapper says what to do
+    if wanted <= claims.keys() or overage or not token.get("access_token"):
         return claims
     info = client.userinfo(token["access_token"])
     if info and info.get("sub") != claims["sub"]:
