@@ -22,7 +22,6 @@ from tests.oidc_support import (
     configure,
     forged_callback,
     hs256_with_public_key,
-    sign_in,
     signed_in_user,
     start,
     started_params,

@@ -9,8 +9,8 @@ from django.contrib.auth.models import Group, User
 from django.test import Client
 
 from broker.identities import ExternalIdentity
-from broker.oidc import idtoken, tokens
 from broker.models import AuditEvent
+from broker.oidc import idtoken, tokens
 from tests.conftest import make_user
 from tests.oidc_support import (
     CALLBACK,
