@@ -52,10 +52,10 @@ def loaded(grants) -> None:  # type: ignore[no-untyped-def]
 UNKNOWN_AT_EACH_LEVEL = [
     ("top level", "version: 2\n" + HEAD, "version (line 1): unknown key; allowed: accounts, roles, grants"),
     ("account", HEAD + "    owner: finance\n",
-     "accounts[0].owner (line 4): unknown key; allowed: id, name, partition"),
+     "accounts[0].owner (line 4): unknown key; allowed: id, name, partition, saml_provider_arn"),
     ("role", HEAD + ROLE + "    tags: {team: a}\n",
-     "roles[0].tags (line 7): unknown key; allowed: alias, arn, account, max_session_seconds, description, "
-     "federation_policy, session_tags"),
+     "roles[0].tags (line 7): unknown key; allowed: alias, arn, account, method, max_session_seconds, "
+     "description, federation_policy, session_tags"),
     ("grant", HEAD + ROLE + GRANT + "    expires: tomorrow\n",
      "grants[0].expires (line 10): unknown key; allowed: group, role, session_seconds, session_policy, "
      "require_mfa"),
@@ -96,9 +96,7 @@ def test_a_key_with_no_close_match_gets_no_guess(tmp_path, loaded):
 
 
 LATER_KEYS = [
-    ("method", HEAD + ROLE + "    method: saml\n", "roles[0].method (line 7)"),
-    ("saml_provider_arn", HEAD + "    saml_provider_arn: arn:aws:iam::123456789012:saml-provider/broker\n",
-     "accounts[0].saml_provider_arn (line 4)"),
+    ("method web_identity", HEAD + ROLE + "    method: web_identity\n", "roles[0].method (line 7)"),
     ("approval", HEAD + ROLE + GRANT + "    approval: {approvers: [approvers]}\n",
      "grants[0].approval (line 10)"),
 ]  # fmt: skip
