@@ -13,7 +13,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from broker.mfa.views import mfa_required_page
 from broker.netaddr import client_ip
-from broker.principal import principal_for
+from broker.oidc.tokens import source as web_identity_source
+from broker.principal import Principal, principal_for
 from federation import actions, snippets
 from federation.access import Entitlement, MfaRequired, entitlements
 from federation.errors import Problem, describe, problem_for_bad_input
@@ -58,6 +59,11 @@ def problem_page(request: HttpRequest, problem: Problem) -> HttpResponse:
     return response
 
 
+def _principal(request: HttpRequest) -> Principal:
+    """The signed-in person, able to present their OIDC ID token to web-identity roles."""
+    return principal_for(request.user, web_identity=web_identity_source(request))
+
+
 def _duration(request: HttpRequest) -> int | None:
     raw = request.POST.get("duration", "").strip()
     if not raw:
@@ -94,7 +100,7 @@ def console(request: HttpRequest, alias: str) -> HttpResponse:
     outcome = _attempt(
         request,
         lambda: actions.console_link(
-            principal=principal_for(request.user),
+            principal=_principal(request),
             alias=alias,
             duration_seconds=_duration(request),
             destination=request.POST.get("destination") or None,
@@ -112,7 +118,7 @@ def credentials(request: HttpRequest, alias: str) -> HttpResponse:
     outcome = _attempt(
         request,
         lambda: actions.issue_credentials(
-            principal=principal_for(request.user),
+            principal=_principal(request),
             alias=alias,
             duration_seconds=_duration(request),
             purpose="cli",

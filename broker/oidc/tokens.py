@@ -19,6 +19,7 @@ import json
 import logging
 import time
 from datetime import UTC, datetime
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -103,3 +104,10 @@ def id_token(request: HttpRequest) -> str:
     if not data.get("refresh"):
         raise SignInAgain(f"your {settings.OIDC_DISPLAY_NAME} sign-in has expired; sign in again")
     return _refreshed(request, data)
+
+
+def source(request: HttpRequest) -> Callable[[], str] | None:
+    """What a web-identity role calls for the person's ID token; None when this sign-in has none."""
+    if SESSION_KEY not in request.session:
+        return None
+    return lambda: id_token(request)
