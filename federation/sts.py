@@ -46,7 +46,7 @@ _REFUSED = {
     "ExpiredTokenException",
 }
 _TOKEN_REASONS = {
-    "InvalidIdentityToken": ": the ID token was not accepted (is the IAM OIDC provider set up for this issuer?)",
+    "InvalidIdentityToken": ": the ID token was not accepted (is the account's IAM OIDC provider set up?)",
     "IDPRejectedClaim": ": the role's trust policy does not accept this person's token (aud or sub)",
     "ExpiredTokenException": ": the ID token has expired; sign in again",
 }

@@ -6,6 +6,7 @@ botocore Stubber for the exact request AWS would judge.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import time
 from datetime import UTC, datetime, timedelta
@@ -31,10 +32,8 @@ ROLE_ARN = "arn:aws:iam::123456789012:role/WebDeveloper"
 def web_role(aws: str, grants) -> Role:  # type: ignore[no-untyped-def]
     """A web_identity role in moto's account, granted to developers."""
     iam = boto3.client("iam", endpoint_url=aws, region_name="us-east-1")
-    try:
+    with contextlib.suppress(iam.exceptions.EntityAlreadyExistsException):
         iam.create_role(RoleName="WebDeveloper", AssumeRolePolicyDocument="{}", MaxSessionDuration=3600)
-    except iam.exceptions.EntityAlreadyExistsException:
-        pass
     role = Role.objects.create(
         alias="web-developer", account=AwsAccount.objects.get(account_id="123456789012"), arn=ROLE_ARN,
         method="web_identity", description="Reached with the person's own ID token",
