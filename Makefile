@@ -13,7 +13,12 @@ $(STAMP): requirements.txt requirements-dev.txt
 	$(PY) -m pip install -q -r requirements-dev.txt
 	touch $(STAMP)
 
-install: $(STAMP)
+# The OIDC provider of the demo and tests (npm oidc-provider), from the committed lock file.
+OIDC_NODE := devtools/oidc/node_modules/.package-lock.json
+$(OIDC_NODE): devtools/oidc/package.json devtools/oidc/package-lock.json
+	cd devtools/oidc && npm ci --no-audit --no-fund --silent
+
+install: $(STAMP) $(OIDC_NODE)
 
 run: install
 	$(PY) -m devtools.run

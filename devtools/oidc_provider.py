@@ -79,6 +79,7 @@ class Provider:
     process: subprocess.Popen[bytes]
     config_file: Path
     keys: list[dict[str, Any]] = field(default_factory=list)
+    log_file: Path | None = None
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -89,6 +90,8 @@ class Provider:
                 self.process.kill()
                 self.process.wait(timeout=5)
         self.config_file.unlink(missing_ok=True)
+        if self.log_file is not None:
+            self.log_file.unlink(missing_ok=True)
 
 
 def client(client_id: str, secret: str | None, redirect_uris: list[str], **extra: Any) -> dict[str, Any]:
@@ -136,22 +139,25 @@ def start(
     config_file = Path(name)
     with open(handle, "w", encoding="utf-8") as out:
         json.dump(config, out)
-    process = subprocess.Popen(  # noqa: S603 - fixed arguments
-        [node, str(SCRIPT), str(config_file)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT
-    )
-    provider = Provider(issuer=issuer, process=process, config_file=config_file, keys=keys)
+    log_file = config_file.with_suffix(".log")
+    with open(log_file, "wb") as log:  # a file, not a pipe: a long-running provider never blocks on it
+        process = subprocess.Popen(  # noqa: S603 - fixed arguments
+            [node, str(SCRIPT), str(config_file)], stdout=log, stderr=subprocess.STDOUT
+        )
+    provider = Provider(issuer=issuer, process=process, config_file=config_file, keys=keys, log_file=log_file)
     _wait_ready(provider)
     return provider
 
 
 def _wait_ready(provider: Provider) -> None:
     deadline = time.monotonic() + START_SECONDS
-    assert provider.process.stdout is not None
+    assert provider.log_file is not None
     while time.monotonic() < deadline:
-        line = provider.process.stdout.readline().decode(errors="replace")
-        if line.strip() == "ready":
+        if "ready" in provider.log_file.read_text(errors="replace").split():
             return
-        if not line and provider.process.poll() is not None:
+        if provider.process.poll() is not None:
             break
+        time.sleep(0.05)
+    output = provider.log_file.read_text(errors="replace")[-500:]
     provider.stop()
-    raise ProviderError(f"the OIDC provider did not start (exit {provider.process.poll()})")
+    raise ProviderError(f"the OIDC provider did not start (exit {provider.process.poll()}): {output}")

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install the Debian packages the broker's tests and demo run against, when missing.
 # Real parts, not stand-ins: slapd for LDAP, xmlsec1 for SAML signatures,
-# Chromium for end-to-end tests, docker-compose to validate the compose file.
+# Chromium for end-to-end tests, docker-compose to validate the compose file,
+# node and npm to run the OpenID Connect provider (npm oidc-provider) of the demo and tests.
 set -euo pipefail
 
 need=()
@@ -12,6 +13,9 @@ for pkg in slapd ldap-utils libldap2-dev libsasl2-dev xmlsec1 libxmlsec1-dev pkg
            redis-server chromium chromium-driver docker-compose; do
   have_pkg "$pkg" || need+=("$pkg")
 done
+# node and npm by command: a machine may have them from another source (e.g. NodeSource's nodejs).
+have_cmd node || need+=(nodejs)
+have_cmd npm || need+=(npm)
 
 if [ ${#need[@]} -eq 0 ]; then
   exit 0
