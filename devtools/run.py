@@ -63,9 +63,8 @@ def _persistent_secret(name: str, make: callable) -> str:  # type: ignore[valid-
 
 def _write_env(env: dict[str, str]) -> Path:
     """The demo's settings as shell exports, so each piece can be started alone."""
-    names = sorted(
-        k for k in env if k.startswith(("DJANGO_", "BROKER_", "AWS_", "AUTH_LDAP_", "SAML_", "REDIS_", "OIDC_"))
-    )
+    prefixes = ("DJANGO_", "BROKER_", "AWS_", "AUTH_LDAP_", "SAML_", "REDIS_", "OIDC_")
+    names = sorted(k for k in env if k.startswith(prefixes))
     path = STATE / "env"
     path.write_text("".join(f"export {name}={shlex.quote(env[name])}\n" for name in names))
     path.chmod(0o600)
