@@ -186,7 +186,13 @@ def _web_identity_role(env: dict[str, str]) -> None:
     """The IAM role behind prod-web-developer in moto, and its grant."""
     import boto3
 
-    iam = boto3.client("iam", endpoint_url=env["AWS_ENDPOINT_URL"], region_name="us-east-1")
+    iam = boto3.client(
+        "iam",
+        endpoint_url=env["AWS_ENDPOINT_URL"],
+        region_name="us-east-1",
+        aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
+    )
     if not any(r["RoleName"] == "WebDeveloper" for r in iam.list_roles()["Roles"]):
         iam.create_role(RoleName="WebDeveloper", AssumeRolePolicyDocument="{}", MaxSessionDuration=3600)
     grants = ROOT / "devtools" / "demo-grants-oidc.yaml"
