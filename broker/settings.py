@@ -174,7 +174,7 @@ TEMPLATES[0]["OPTIONS"]["context_processors"].append("broker.saml.context.sso")
 # checked. No OIDC_CLIENT_SECRET: a public client, PKCE only. OIDC people are
 # keyed by (issuer, sub) and never take over an existing account unless an admin
 # linked it. Their ID token is kept sealed in the session for web-identity roles.
-OIDC_ISSUER = envstr("OIDC_ISSUER").rstrip("/")
+OIDC_ISSUER = envstr("OIDC_ISSUER")  # exactly as the provider writes `iss` (Auth0 ends it with /)
 OIDC_CLIENT_ID = envstr("OIDC_CLIENT_ID")
 OIDC_CLIENT_SECRET = envsecret("OIDC_CLIENT_SECRET")
 OIDC_SCOPES = envstr("OIDC_SCOPES", "openid profile email")

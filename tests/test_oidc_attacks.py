@@ -320,3 +320,13 @@ def test_the_allow_list_can_never_hold_a_symmetric_algorithm() -> None:
         )
     with pytest.raises(SettingError, match="https"):
         check_settings(issuer="http://id.example.com", client_id="x", algorithms=["RS256"], debug=False)
+
+
+def test_an_issuer_with_a_trailing_slash_is_kept_exactly(forger: Forger, settings) -> None:  # type: ignore[no-untyped-def]
+    """Auth0 writes its issuer with a trailing slash; the discovery URL must not double it."""
+    slashed = forger.issuer + "/"
+    forger.issuer = slashed
+    settings.OIDC_ISSUER = slashed
+    client = Client()
+    assert forged_callback(client, forger).status_code == 302
+    assert signed_in_user(client) == "alice"

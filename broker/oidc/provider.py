@@ -99,7 +99,7 @@ def metadata() -> Metadata:
     if found is not None:
         return found
     issuer = settings.OIDC_ISSUER
-    body = get_json(issuer + "/.well-known/openid-configuration")
+    body = get_json(issuer.rstrip("/") + "/.well-known/openid-configuration")
     if body.get("issuer") != issuer:
         raise OidcRefused("discovery", "the provider's discovery document names another issuer", status=503)
     try:
