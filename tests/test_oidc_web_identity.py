@@ -23,6 +23,7 @@ from federation.models import AwsAccount, Grant, Issuance, Role
 from tests.apifixtures import bearer, create_client
 from tests.conftest import make_user, signed_in
 from tests.oidc_support import CALLBACK, configure, free_port, sign_in, start_provider
+from tests.test_no_secrets_in_debug_logs import debug_log  # noqa: F401 - the fixture
 
 pytestmark = pytest.mark.django_db
 ROLE_ARN = "arn:aws:iam::123456789012:role/WebDeveloper"
@@ -183,28 +184,18 @@ def test_the_request_is_unsigned() -> None:
     assert sts.unsigned_client().meta.config.signature_version is UNSIGNED
 
 
-def test_no_oidc_secret_reaches_a_debug_log(oidc_on, web_role, caplog) -> None:  # type: ignore[no-untyped-def]
-    """Sign-in, refresh-free web identity and sign-out at DEBUG (botocore and urllib3 too)."""
-    import logging
-
-    from broker.redaction import RedactSecretsFilter
+def test_no_oidc_secret_reaches_a_debug_log(oidc_on, web_role, debug_log) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    """Sign-in, web identity and sign-out at DEBUG (botocore and urllib3 too), through the filter."""
     from tests.oidc_support import CLIENT_SECRET
 
-    caplog.handler.addFilter(RedactSecretsFilter())
-    caplog.handler.setFormatter(logging.Formatter("%(name)s %(message)s"))
-    with (
-        caplog.at_level(logging.DEBUG),
-        caplog.at_level(logging.DEBUG, logger="botocore"),
-        caplog.at_level(logging.DEBUG, logger="urllib3"),
-    ):
-        client = Client()
-        sign_in(client, "alice")
-        kept = tokens.kept(client.session, User.objects.get(username="alice").pk)
-        page = client.post("/roles/web-developer/credentials/").content.decode()
-        client.post("/oidc/logout/")
+    client = Client()
+    sign_in(client, "alice")
+    kept = tokens.kept(client.session, User.objects.get(username="alice").pk)
+    page = client.post("/roles/web-developer/credentials/").content.decode()
+    client.post("/oidc/logout/")
     secrets = [kept["id_token"], kept["refresh"], CLIENT_SECRET, *credentials_from(page).values()]
-    written = "\n".join(caplog.handler.format(record) for record in caplog.records)
-    assert "AssumeRoleWithWebIdentity" in written or "assume_role_with_web_identity" in written.lower()
+    written = "\n".join(debug_log.handler.format(record) for record in debug_log.records)
+    assert "assume_role_with_web_identity" in written.lower() or "AssumeRoleWithWebIdentity" in written
     for secret in secrets:
         if len(secret) >= 16 and not secret.startswith("ASIA"):
             assert secret not in written and secret[8:32] not in written

@@ -17,12 +17,10 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from broker.groups import mirror_groups
+from broker.groups import mirror_sign_in
 from broker.identities import ExternalIdentity, kind_of, linked_user
-from broker.models import DirectoryProfile
 from broker.oidc.errors import OidcRefused
 
 MAX_ATTRIBUTE_CHARS = 256  # AWS session tag values; longer ones are dropped, not cut
@@ -136,16 +134,7 @@ class UserMapper:
 
     def update_user(self, user: Any, identity: Identity) -> Any:
         """Mirror the groups (removals too) and keep the attributes for session tags."""
-        mirror_groups(user, identity.groups)
-        DirectoryProfile.objects.update_or_create(
-            user=user,
-            defaults={
-                "source": "oidc",
-                "attributes": identity.attributes,
-                "groups_checked_at": timezone.now(),
-            },
-        )
-        return user
+        return mirror_sign_in(user, source="oidc", groups=identity.groups, attributes=identity.attributes)
 
     def _first_sign_in(self, identity: Identity) -> Any:
         users = get_user_model()
