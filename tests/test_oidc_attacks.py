@@ -330,3 +330,16 @@ def test_an_issuer_with_a_trailing_slash_is_kept_exactly(forger: Forger, setting
     client = Client()
     assert forged_callback(client, forger).status_code == 302
     assert signed_in_user(client) == "alice"
+
+
+def test_a_require_mfa_grant_opens_only_when_the_provider_said_mfa(forger: Forger, aws, grants) -> None:  # type: ignore[no-untyped-def]
+    from federation.models import Grant
+
+    Grant.objects.filter(role__alias="sandbox-admin").update(require_mfa=True)
+    with_mfa = Client()
+    forged_callback(with_mfa, forger, amr=["pwd", "hwk"])
+    assert with_mfa.post("/roles/sandbox-admin/credentials/").status_code == 200
+    without = Client()
+    forged_callback(without, forger, sub="sub-alice-2", preferred_username="alice2", amr=["pwd"])
+    page = without.post("/roles/sandbox-admin/credentials/")
+    assert page.status_code == 403 and b"MFA" in page.content
