@@ -222,3 +222,13 @@ def test_without_a_refresh_token_the_session_ends_with_the_id_token(settings, gr
         assert 500 < client.session.get_expiry_age() <= 600
     finally:
         running.stop()
+
+
+def test_the_user_admin_lists_linked_external_identities(oidc_on, admin_user) -> None:
+    from tests.conftest import signed_in as signed_in_client
+
+    alice = make_user("alice", "developers")
+    ExternalIdentity.objects.create(user=alice, issuer=oidc_on.issuer, subject="alice-sub-123")
+    page = signed_in_client(admin_user).get(f"/admin/auth/user/{alice.pk}/change/")
+    assert page.status_code == 200
+    assert b"External identities" in page.content and b"alice-sub-123" in page.content
