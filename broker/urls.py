@@ -4,7 +4,8 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from broker import health, metrics, tokenviews
+from broker import health, metrics
+from broker.apitokens import views as tokenviews
 from broker.directory.forms import SignInForm
 
 urlpatterns = [

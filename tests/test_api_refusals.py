@@ -8,8 +8,8 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from broker import tokens
-from broker.apiclients import ApiToken
+from broker.apitokens import tokens
+from broker.apitokens.models import ApiToken
 from broker.models import AuditEvent
 from tests.apifixtures import bearer, create_client
 

@@ -8,7 +8,7 @@ import pytest
 from django.contrib.sessions.models import Session
 
 from broker import audit
-from broker.apiclients import ApiToken
+from broker.apitokens.models import ApiToken
 from broker.models import AuditEvent
 from devtools.aws_demo import SANDBOX_ACCOUNT
 from federation import credcache

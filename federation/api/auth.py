@@ -2,7 +2,7 @@
 
 ``Authorization: Bearer brk_...`` from scripts, and the bare token from AWS
 SDKs (``AWS_CONTAINER_AUTHORIZATION_TOKEN`` is sent as the header's whole
-value). Verification is ``broker.tokens``; this class only adapts it to DRF.
+value). Verification is ``broker.apitokens.tokens``; this class only adapts it to DRF.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.request import Request
 
-from broker import tokens
+from broker.apitokens import tokens
 from broker.netaddr import client_ip
 from federation.api.errors import ApiError
 

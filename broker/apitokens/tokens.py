@@ -28,7 +28,7 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from broker import audit
-from broker.apiclients import ApiClient, ApiToken
+from broker.apitokens.models import ApiClient, ApiToken
 from broker.prepared import PreparedQuery
 from broker.principal import Principal, principal_for
 
@@ -64,6 +64,7 @@ class Caller:
 
 def digest(raw: str) -> str:
     key = settings.BROKER_API_TOKEN_KEY or settings.SECRET_KEY
+    # The salt keeps the module's old name: changing it would void every stored token.
     return salted_hmac("broker.tokens", raw, secret=key, algorithm="sha256").hexdigest()
 
 

@@ -16,8 +16,8 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from broker import tokens
-from broker.apiclients import ApiToken
+from broker.apitokens import tokens
+from broker.apitokens.models import ApiToken
 
 LIFETIME_CHOICES = [1, 7, 30, 90]
 
