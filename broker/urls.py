@@ -25,3 +25,6 @@ urlpatterns = [
     path("", include("federation.api.urls")),
     path("", include("federation.urls")),
 ]
+
+# A request Django refuses as malformed (SuspiciousOperation): 413 for a body over its limits, else 400.
+handler400 = "broker.errorpages.bad_request"
