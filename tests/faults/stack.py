@@ -7,6 +7,7 @@ test can stop (it serves the same AWS state as the suite's: moto keeps it per pr
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import secrets
@@ -90,9 +91,9 @@ class Deployed:
         self.database.create()
         self.manage("migrate", "--no-input", "-v0")
         self.manage("loadgrants", str(DEMO_GRANTS))
-        out = self.manage(
-            "createapiclient", "billing", "--role", "prod-developer", "--role", "prod-s3-reader"
-        )
+        # Sessions of 2 h: longer than the 1 h a broker that does not know about chaining falls back to.
+        argv = ["createapiclient", "billing", "--role", "prod-developer", "--role", "prod-s3-reader"]
+        out = self.manage(*argv, "--max-session-seconds", "7200")
         self.token = out.strip().splitlines()[-1]
 
     def start_sts(self) -> None:
@@ -155,14 +156,24 @@ class Deployed:
         return (self.tmp / "gunicorn.log").read_text(errors="replace")
 
     def get(self, path: str, *, token: str | None = None, timeout: float = 30) -> Answer:
+        return self.request(path, token=token, timeout=timeout)
+
+    def post(self, path: str, body: dict, *, token: str) -> Answer:  # type: ignore[type-arg]
+        return self.request(path, token=token, data=json.dumps(body).encode())
+
+    def request(
+        self, path: str, *, token: str | None, data: bytes | None = None, timeout: float = 30
+    ) -> Answer:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
-        request = urllib.request.Request(f"http://127.0.0.1:{self.port}{path}", headers=headers)
+        if data is not None:
+            headers["Content-Type"] = "application/json"
+        request = urllib.request.Request(f"http://127.0.0.1:{self.port}{path}", data=data, headers=headers)
         try:
             with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - loopback
                 return Answer(response.status, dict(response.headers), _json(response.read()))
         except urllib.error.HTTPError as error:
             return Answer(error.code, dict(error.headers), _json(error.read()))
-        except (urllib.error.URLError, ConnectionError):
+        except (OSError, http.client.HTTPException):  # refused, reset, cut short: no answer at all
             return Answer(0, {}, None)
 
     def count(self, sql: str) -> int:

@@ -59,6 +59,19 @@ def test_a_process_started_during_an_outage_serves_a_cached_session(api, setting
 
 
 @pytest.mark.django_db
+def test_a_two_hour_session_is_found_again_by_a_new_process_in_an_outage(api, request):
+    """Its length, and so its cache key, depends on the chaining answer: remembered in Redis, not guessed."""
+    body = {"role": "prod-developer", "duration_seconds": 7200}
+    warm = api.post("/api/v1/sessions/", body, content_type="application/json").json()
+    request.getfixturevalue("new_process_in_an_outage")
+
+    again = api.post("/api/v1/sessions/", body, content_type="application/json")
+
+    assert again.status_code == 201, again.content
+    assert again.json()["AccessKeyId"] == warm["AccessKeyId"]
+
+
+@pytest.mark.django_db
 def test_a_cold_request_during_an_outage_is_503_with_retry_after(api, request):
     api.get(CREDENTIALS)
     request.getfixturevalue("new_process_in_an_outage")
