@@ -15,7 +15,8 @@ started during the outage (a deploy, a scale-out, a respawned worker).
 3. ``auto``, once per process (at start-up from gunicorn's
    ``post_worker_init``, else on first need): ``GetCallerIdentity`` with the
    STS client's bounded retries (``BROKER_STS_MAX_ATTEMPTS``, its timeouts).
-   The answer is kept in the process and in Redis (``<prefix>chaining``).
+   The answer is kept in the process and in Redis (``<prefix>chaining``,
+   written again once a day while the process runs, kept 30 days).
 4. When STS cannot be asked: the answer a process learned earlier, from
    Redis, so a process started during an outage computes the same session
    lengths (and cache keys) as those before it and serves their cached
@@ -43,7 +44,8 @@ from federation.models import CHAINED_SESSION_SECONDS
 log = logging.getLogger(__name__)
 
 RETRY_SECONDS = 60
-REMEMBER_SECONDS = 7 * 24 * 3600  # Redis keeps a learned answer this long after it was last learned
+REMEMBER_SECONDS = 30 * 24 * 3600  # Redis keeps an answer this long after a process last confirmed it
+REMIND_SECONDS = 24 * 3600  # a process that knows the answer from STS writes it again this often
 
 
 @dataclass
@@ -53,6 +55,7 @@ class _State:
     next_try: float = 0.0
     warned: bool = False
     asking: bool = False  # a background thread is asking STS
+    remembered_at: float = 0.0  # when this process last wrote its confirmed answer to Redis
 
 
 _state = _State()
@@ -84,7 +87,15 @@ def _ask_sts() -> bool | None:
     except sts.StsError:
         return None
     _remember(chained)
+    _state.remembered_at = time.monotonic()
     return chained
+
+
+def _remind() -> None:
+    """Keep the answer in Redis alive while a process that confirmed it runs (once a day)."""
+    if _state.chained is not None and time.monotonic() - _state.remembered_at > REMIND_SECONDS:
+        _state.remembered_at = time.monotonic()
+        _remember(_state.chained)
 
 
 def _settle() -> bool:
@@ -141,7 +152,9 @@ def chained() -> bool:
     if answer is None:
         with _lock:
             answer = _state.chained if _state.chained is not None else _settle()
-    if not _state.confirmed:
+    if _state.confirmed:
+        _remind()
+    else:
         _maybe_ask_again()
     return answer
 
