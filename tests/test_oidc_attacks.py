@@ -251,7 +251,7 @@ def test_a_provider_that_is_down_gets_a_clear_page_quickly(settings, db) -> None
     client = Client()
     began = time.monotonic()
     answer = client.get("/oidc/login/")
-    assert time.monotonic() - began < 5
+    assert time.monotonic() - began < 10
     refused(answer, "provider", 503)
     assert b"not answering" in answer.content
     assert signed_in_user(client) is None
@@ -279,7 +279,7 @@ def test_a_provider_that_hangs_gets_a_clear_page_in_bounded_time(settings, db) -
         settings.OIDC_TIMEOUT_SECONDS = 1
         began = time.monotonic()
         answer = Client().get("/oidc/login/")
-        assert time.monotonic() - began < 4
+        assert time.monotonic() - began < 10  # a 1 s read timeout; without one this would never end
         refused(answer, "provider", 503)
     finally:
         stop.set()
@@ -294,10 +294,10 @@ def test_a_slow_token_endpoint_is_cut_off_and_refused(forger: Forger, settings) 
     client = Client()
     params = started_params(client)  # discovery answered quickly
     forger.answer_with(forger.sign(forger.claims(params["nonce"])))
-    forger.delay = 3
+    forger.delay = 30
     began = time.monotonic()
     answer = client.get("/oidc/callback/", {"code": "c", "state": params["state"]})
-    assert time.monotonic() - began < 3
+    assert time.monotonic() - began < 10  # cut at 1 s, long before the provider's 30 s answer
     refused(answer, "provider", 503)
     assert signed_in_user(client) is None
 
