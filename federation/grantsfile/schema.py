@@ -38,10 +38,8 @@ ROLE = Level(
     ("alias", "arn", "account", "max_session_seconds", "description", "federation_policy", "session_tags"),
     later={"method": "role methods (saml, web_identity)"},
 )
-GRANT = Level(
-    ("group", "role", "session_seconds", "session_policy", "require_mfa"),
-    later={"approval": "just-in-time elevation with approval"},
-)
+GRANT = Level(("group", "role", "session_seconds", "session_policy", "require_mfa", "approval"))
+APPROVAL = Level(("approvers", "approvals", "max_seconds", "justification"))
 POLICY = Level(POLICY_KEYS)
 STATEMENT = Level(STATEMENT_KEYS)
 
@@ -73,7 +71,9 @@ def _check_policy(reader: Reader, policy: Any, path: str) -> None:
                 check_keys(reader, statement, f"{path}.Statement[{index}]", STATEMENT)
 
 
-def _check_list(reader: Reader, data: dict[str, Any], key: str, level: Level, policies: tuple[str, ...]) -> None:
+def _check_list(
+    reader: Reader, data: dict[str, Any], key: str, level: Level, policies: tuple[str, ...]
+) -> None:
     for path, item in reader.items(data, key):
         check_keys(reader, item, path, level)
         for name in policies:
@@ -86,3 +86,6 @@ def check_document(reader: Reader, data: dict[str, Any]) -> None:
     _check_list(reader, data, "accounts", ACCOUNT, ())
     _check_list(reader, data, "roles", ROLE, ("federation_policy",))
     _check_list(reader, data, "grants", GRANT, ("session_policy",))
+    for path, item in reader.items(data, "grants"):
+        if isinstance(item.get("approval"), dict):
+            check_keys(reader, item["approval"], f"{path}.approval", APPROVAL)
