@@ -68,8 +68,8 @@ class Entitlement:
         left = int((self.ends_at - timezone.now()).total_seconds())
         if left < MIN_SESSION_SECONDS:
             raise ElevationEnding(
-                f"your elevation for {self.role.alias} ends in {max(left, 0)} s; AWS's shortest session "
-                f"is {MIN_SESSION_SECONDS} s, so no new session can start. Request the role again."
+                f"your elevation for {self.role.alias} ends in {max(left, 0)} s, under the shortest session "
+                f"AWS issues ({MIN_SESSION_SECONDS} s): no new session can start. Request the role again."
             )
         return min(seconds, left)
 
