@@ -150,8 +150,9 @@ def test_the_beat_task_expires_an_active_elevation_when_time_has_moved_past_it(
 
 
 @pytest.mark.django_db
-def test_an_unanswered_request_expires_after_the_configured_time(eligible, alice_client, dave_client, settings,
-                                                                 move_time):  # fmt: skip
+def test_an_unanswered_request_expires_after_the_configured_time(
+    eligible, alice_client, dave_client, settings, move_time
+):
     settings.BROKER_ELEVATION_PENDING_SECONDS = 600
     ask(alice_client)
     request = latest()
