@@ -23,8 +23,13 @@ from federation.elevation.models import AccessRequest
 from federation.models import AwsAccount, Role
 from tests.conftest import make_user
 from tests.elevation_support import decide
-from tests.test_revocation import SANDBOX_ADMIN_ROLE, inline_policy, moto_auth, role_iam
-from tests.test_revocation import clean_roles  # noqa: F401 - fixture
+from tests.test_revocation import (
+    SANDBOX_ADMIN_ROLE,
+    clean_roles,  # noqa: F401 - fixture
+    inline_policy,
+    moto_auth,
+    role_iam,
+)
 
 Denial = AccessRequest.Denial
 POLICY = "BrokerElevationEnded-alice"

@@ -69,4 +69,4 @@ def test_the_machine_names_exactly_these_moves():
 
 
 def test_only_early_ends_of_active_elevations_are_denied_in_aws():
-    assert states.EARLY_ENDS == {("cancel", "active"), ("revoke", "active")}
+    assert {("cancel", "active"), ("revoke", "active")} == states.EARLY_ENDS
