@@ -23,7 +23,8 @@ from broker.netaddr import client_ip
 from broker.principal import principal_for
 from federation.elevation import states, stepup
 from federation.elevation.models import AccessRequest
-from federation.errors import describe, problem_for_bad_input
+from federation.errors import describe
+from federation.views import _attempt as portal_attempt
 from federation.views import problem_page
 
 OPEN = [states.PENDING, states.ACTIVE]
@@ -41,18 +42,16 @@ def actor_for(request: HttpRequest) -> states.Actor:
 
 
 def _attempt(request: HttpRequest, call: Callable[[], Any], next_url: str = "/") -> Any:
-    try:
-        return call()
-    except states.StepUpRequired as exc:
-        context = {"next_step": policy.next_step_url(request, next_url), "detail": str(exc)}
-        return render(request, "elevation/stepup.html", context, status=403)
-    except Exception as exc:
-        problem = describe(exc)
-        if problem is None and isinstance(exc, ValueError):
-            problem = problem_for_bad_input(str(exc))
-        if problem is None:
-            raise
-        return problem_page(request, problem)
+    """The portal's error handling, plus the page asking an approver for a fresh second factor."""
+
+    def guarded() -> Any:
+        try:
+            return call()
+        except states.StepUpRequired as exc:
+            context = {"next_step": policy.next_step_url(request, next_url), "detail": str(exc)}
+            return render(request, "elevation/stepup.html", context, status=403)
+
+    return portal_attempt(request, guarded)
 
 
 def _seconds(raw: str) -> int:
