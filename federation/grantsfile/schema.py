@@ -33,10 +33,18 @@ class Level:
 
 
 TOP = Level(("accounts", "roles", "grants"))
-ACCOUNT = Level(("id", "name", "partition"), later={"saml_provider_arn": "keyless SAML federation"})
+ACCOUNT = Level(("id", "name", "partition", "saml_provider_arn"))
 ROLE = Level(
-    ("alias", "arn", "account", "max_session_seconds", "description", "federation_policy", "session_tags"),
-    later={"method": "role methods (saml, web_identity)"},
+    (
+        "alias",
+        "arn",
+        "account",
+        "method",
+        "max_session_seconds",
+        "description",
+        "federation_policy",
+        "session_tags",
+    ),
 )
 GRANT = Level(("group", "role", "session_seconds", "session_policy", "require_mfa", "approval"))
 APPROVAL = Level(("approvers", "approvals", "max_seconds", "justification"))
