@@ -178,10 +178,15 @@ def _approval_terms(raw: Any, reader: Reader, path: str) -> dict[str, Any]:
         raise reader.fail(f"{path}.justification", f"must be {REQUIRED} or {OPTIONAL}")
     return {
         "approvers": sorted({name.strip() for name in approvers}),
-        "approvals": reader.number(raw, path, "approvals") or 1,
-        "max_seconds": reader.number(raw, path, "max_seconds") or 3600,
+        "approvals": _given(reader.number(raw, path, "approvals"), 1),
+        "max_seconds": _given(reader.number(raw, path, "max_seconds"), 3600),
         "justification": justification,
     }
+
+
+def _given(value: int | None, default: int) -> int:
+    """The file's number, or the default when absent (0 is a value, and refused by the model)."""
+    return default if value is None else value
 
 
 def _sync_approval(grant: Grant, raw: Any, reader: Reader, path: str) -> bool:
