@@ -106,3 +106,14 @@ def test_the_admin_lists_requests_with_filters_and_shows_a_requests_history(
     elevated.refresh_from_db()
     assert elevated.state == AccessRequest.State.REVOKED and elevated.closed_by == "admin"
     assert AuditEvent.objects.filter(action="elevation.revoked", actor="admin").count() == 1
+
+
+@pytest.mark.django_db
+def test_making_a_grant_eligible_and_back_is_audited(eligible):
+    changes = list(AuditEvent.objects.filter(action="grant.changed").values_list("detail__change", flat=True))
+    assert "approval set" in changes and "approvers now leads" in changes
+
+    ApprovalRule.objects.get().delete()
+    removed = AuditEvent.objects.filter(action="grant.changed").latest("id")
+    assert removed.detail["change"] == "approval removed (standing grant)"
+    assert removed.role_alias == "prod-readonly"
