@@ -8,6 +8,10 @@ waiting (``credcache.single_flight``) through ``actions.issue_credentials``,
 which writes the ledger row. Every delivery, hit or miss, writes one audit
 event naming the caller, the role and the AccessKeyId.
 
+Under an elevation (``federation.elevation``) a session is cut at its end: a
+cached one is served only while it has life left (it expires by then), and a
+refresh with under 900 s to go lets the key go (``ending``).
+
 When parts fail: Redis down means STS directly (logged), never a stale copy;
 STS down means a cached session that is still usable is served until it
 expires, then ``StsUnavailable`` (503 + Retry-After).
