@@ -14,6 +14,7 @@ from federation.grantsfile import load
 from federation.models import Grant
 from tests.conftest import DEMO_GRANTS, signed_in
 from tests.elevation_support import ELIGIBLE
+from tests.test_revocation import clean_roles  # noqa: F401 - fixture
 
 
 def exported() -> str:
@@ -86,6 +87,7 @@ def test_the_grant_admin_page_holds_the_approval_rule(eligible, admin_user):
 
 
 @pytest.mark.django_db
+@pytest.mark.usefixtures("clean_roles")  # the revoke puts a deny on the role in moto
 def test_the_admin_lists_requests_with_filters_and_shows_a_requests_history(
     aws, elevated, admin_user, django_capture_on_commit_callbacks
 ):

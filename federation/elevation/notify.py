@@ -110,7 +110,8 @@ def queue(request_id: int, what: str) -> list[int]:
     from federation.elevation import tasks
 
     for row in rows:
-        transaction.on_commit(lambda pk=row.pk: tasks.send_notification.delay(pk))
+        # robust: with the queue down the row stays unsent and the beat task sends it later.
+        transaction.on_commit(lambda pk=row.pk: tasks.send_notification.delay(pk), robust=True)
     return [row.pk for row in rows]
 
 

@@ -183,7 +183,8 @@ def _after_commit(request: AccessRequest, what: str) -> None:
     from federation.elevation import notify
 
     request_id = request.pk
-    transaction.on_commit(lambda: notify.queue(request_id, what))
+    # robust: a failure here is logged, never turned into an error for a decision already committed.
+    transaction.on_commit(lambda: notify.queue(request_id, what), robust=True)
 
 
 # --- request -------------------------------------------------------------------------------------
@@ -198,6 +199,14 @@ def _check_terms(rule: Any, alias: str, duration: int, justification: str) -> No
         raise RequestInvalid(f"a justification is required to request {alias}")
 
 
+def _hold_requester(actor: Actor) -> None:
+    """Serialise one person's requests (their user row), so two at once cannot both be opened."""
+    from django.contrib.auth import get_user_model
+
+    if actor.user_id is not None:
+        list(get_user_model().objects.select_for_update().filter(pk=actor.user_id).values_list("pk"))
+
+
 def request_elevation(
     *, actor: Actor, alias: str, duration_seconds: int, justification: str = "", ticket: str = ""
 ) -> AccessRequest:
@@ -209,6 +218,7 @@ def request_elevation(
         rule = access.eligible_rule(actor.principal, alias)
         _check_terms(rule, alias, duration_seconds, justification)
         with transaction.atomic():
+            _hold_requester(actor)
             open_one = AccessRequest.objects.filter(
                 requester_name=actor.name, role=rule.grant.role, state__in=[PENDING, ACTIVE]
             ).first()
@@ -311,7 +321,7 @@ def _close(request: AccessRequest, actor: Actor, action: str, verb: str, comment
         denial.schedule(request, now)
         fields += ["denial", "denial_before", "denial_policy"]
         request_id = request.pk
-        transaction.on_commit(lambda: denial.apply(request_id))
+        transaction.on_commit(lambda: denial.apply(request_id), robust=True)  # else retried by cleanup
     request.save(update_fields=fields)
     history(request, actor, verb, before, comment)
     _after_commit(request, verb)
