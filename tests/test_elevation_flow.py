@@ -22,7 +22,7 @@ State = AccessRequest.State
 
 
 def personal_token(user) -> str:  # type: ignore[no-untyped-def]
-    from broker import tokens
+    from broker.apitokens import tokens
 
     return tokens.mint(user=user, label="test")[1]
 

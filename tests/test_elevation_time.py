@@ -117,7 +117,7 @@ def near_its_end(key_id: str) -> None:
 
 
 def _spec(key_id: str) -> credcache.SessionSpec:
-    from broker.tokens import subject_caller
+    from broker.apitokens.tokens import subject_caller
 
     meta = credcache.metadata(key_id)
     caller = subject_caller(meta["subject"])

@@ -16,8 +16,8 @@ from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from broker.apitokens.tokens import Caller
 from broker.netaddr import client_ip
-from broker.tokens import Caller
 from federation.api.formats import rfc3339
 from federation.api.serializers import Error
 from federation.api.views import ApiView
