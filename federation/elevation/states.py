@@ -126,8 +126,13 @@ def is_approver(request: AccessRequest, principal: Principal) -> bool:
     return principal.kind == "user" and bool(principal.groups & set(request.approver_groups))
 
 
+def is_requester(request: AccessRequest, actor: Actor) -> bool:
+    """People only: an API client's principal name never stands for a person."""
+    return actor.principal.kind == "user" and request.requester_name == actor.name
+
+
 def may_see(request: AccessRequest, actor: Actor) -> bool:
-    return request.requester_name == actor.name or is_approver(request, actor.principal) or actor.is_admin
+    return is_requester(request, actor) or is_approver(request, actor.principal) or actor.is_admin
 
 
 def history(request: AccessRequest, actor: Actor, action: str, before: str, comment: str = "") -> None:
@@ -334,7 +339,7 @@ def cancel(*, actor: Actor, request_id: int, comment: str = "") -> AccessRequest
     def run() -> AccessRequest:
         with transaction.atomic():
             request = _locked(request_id, actor)
-            if request.requester_name != actor.name:
+            if not is_requester(request, actor):
                 raise RequestRefused("only the requester may cancel a request")
             return _close(request, actor, "cancel", "cancelled", comment)
 
