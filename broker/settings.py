@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "broker",
     "federation",
+    "federation.elevation",  # just-in-time elevation with approval
     "rest_framework",
     "drf_spectacular",
     "django_otp",
@@ -374,3 +375,38 @@ BROKER_READINESS_PROBES = {
 
 # --- Metrics: /metrics for a staff session or this bearer token -------------
 BROKER_METRICS_TOKEN = envsecret("BROKER_METRICS_TOKEN")
+
+# --- Just-in-time elevation (federation/elevation/) --------------------------
+# A pending request expires unanswered after this long. Notifications go by
+# email (Django's mail settings below) and to Apprise URLs (Slack, Teams,
+# json:// webhooks...), separated by spaces; they hold tokens, so they may
+# come from BROKER_ELEVATION_NOTIFY_URLS_FILE.
+BROKER_ELEVATION_PENDING_SECONDS = envint("BROKER_ELEVATION_PENDING_SECONDS", 86400, minimum=60)
+BROKER_ELEVATION_NOTIFY_EMAIL = envbool("BROKER_ELEVATION_NOTIFY_EMAIL", True)
+BROKER_ELEVATION_NOTIFY_URLS = envsecret("BROKER_ELEVATION_NOTIFY_URLS").split()
+EMAIL_HOST = envstr("EMAIL_HOST", "localhost")
+EMAIL_PORT = envint("EMAIL_PORT", 25, minimum=1)
+EMAIL_HOST_USER = envstr("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = envsecret("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", 10, minimum=1)
+DEFAULT_FROM_EMAIL = envstr("DEFAULT_FROM_EMAIL", "aws-broker@localhost")
+CELERY_BEAT_SCHEDULE.update(
+    {
+        "elevation-expire": {
+            "task": "federation.elevation.tasks.expire_due",
+            "schedule": 30.0,
+            "options": {"expires": 25},
+        },
+        "elevation-notifications": {
+            "task": "federation.elevation.tasks.retry_notifications",
+            "schedule": 60.0,
+            "options": {"expires": 55},
+        },
+        "elevation-deny-cleanup": {
+            "task": "federation.elevation.tasks.cleanup_denials",
+            "schedule": 300.0,
+            "options": {"expires": 240},
+        },
+    }
+)

@@ -23,6 +23,7 @@ urlpatterns = [
     path("metrics", metrics.metrics, name="metrics"),
     path("admin/", admin.site.urls),
     path("tokens/", tokenviews.personal_tokens, name="personal-tokens"),
+    path("", include("federation.elevation.urls")),  # before the API's catch-all for unknown /api/ paths
     path("", include("federation.api.urls")),
     path("", include("federation.urls")),
 ]

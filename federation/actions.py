@@ -151,6 +151,7 @@ def _obtain_issued(
         if entitlement.session_policy:
             validate_policy(entitlement.session_policy)
         duration = entitlement.duration(duration_seconds, cap=session_cap(entitlement, cap))
+        duration = entitlement.within_elevation(duration)  # never past an elevation's end
         credentials = _obtain(entitlement, principal=principal, duration_seconds=duration, policy=policy)
     except Exception as exc:
         metrics.ISSUANCES.labels("", purpose, "refused").inc()

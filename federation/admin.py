@@ -13,6 +13,7 @@ from broker.admin import ExternalIdentityInline, ReadOnlyAdmin
 from broker.principal import Principal
 from federation import grantsadmin
 from federation.access import entitlements, holders
+from federation.elevation.admin import ApprovalRuleInline
 from federation.models import AwsAccount, Grant, Issuance, Role
 from federation.revocationadmin import deactivate_and_revoke, revoke_sessions
 
@@ -21,6 +22,7 @@ class GrantInline(admin.TabularInline):
     model = Grant
     extra = 0
     autocomplete_fields = ["role"]
+    show_change_link = True  # the grant's own page holds its approval rule (elevation)
 
 
 class GrantByRoleInline(admin.TabularInline):
@@ -28,6 +30,7 @@ class GrantByRoleInline(admin.TabularInline):
     extra = 0
     autocomplete_fields = ["group"]
     verbose_name = "grant to a group"
+    show_change_link = True
 
 
 @admin.register(AwsAccount)
@@ -107,3 +110,18 @@ class IssuanceAdmin(ReadOnlyAdmin):
     list_filter = ["method", "purpose", "role_alias"]
     search_fields = ["username", "role_alias", "access_key_id"]
     date_hierarchy = "issued_at"
+
+
+@admin.register(Grant)
+class GrantAdmin(admin.ModelAdmin):
+    """A grant's own page, for its approval rule: with one the grant is eligible, not standing."""
+
+    list_display = ["group", "role", "session_seconds", "require_mfa", "eligible"]
+    list_filter = ["role", "group"]
+    search_fields = ["group__name", "role__alias"]
+    autocomplete_fields = ["group", "role"]
+    inlines = [ApprovalRuleInline]
+
+    @admin.display(boolean=True, description="Needs approval")
+    def eligible(self, grant: Grant) -> bool:
+        return hasattr(grant, "approval")

@@ -20,6 +20,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import math
 import secrets
 import time
 from collections.abc import Callable
@@ -101,6 +102,8 @@ class Entry:
         return self.remaining(now) >= MIN_USABLE_SECONDS
 
     def refresh_at(self, duration: int) -> float:
+        # A session cut short (at an elevation's end) needs no more than its own life.
+        duration = min(duration, math.ceil(self.expires_at - self.issued_at))
         lead = settings.BROKER_CACHE_REFRESH_LEAD
         return max(
             self.issued_at, self.expires_at - max(duration * SERVE_FRACTION, MIN_USABLE_SECONDS) - lead

@@ -8,6 +8,10 @@ waiting (``credcache.single_flight``) through ``actions.issue_credentials``,
 which writes the ledger row. Every delivery, hit or miss, writes one audit
 event naming the caller, the role and the AccessKeyId.
 
+Under an elevation (``federation.elevation``) a session is cut at its end: a
+cached one is served only while it has life left (it expires by then), and a
+refresh with under 900 s to go lets the key go (``ending``).
+
 When parts fail: Redis down means STS directly (logged), never a stale copy;
 STS down means a cached session that is still usable is served until it
 expires, then ``StsUnavailable`` (503 + Retry-After).
@@ -25,7 +29,7 @@ from typing import Any
 from broker import audit, metrics
 from broker.apitokens.tokens import PREFIX, Caller, subject_caller
 from federation import actions, credcache, sts
-from federation.access import Entitlement, RoleNotAvailable, access_role
+from federation.access import ElevationEnding, Entitlement, RoleNotAvailable, access_role
 from federation.credcache import CacheUnavailable, Entry, SessionSpec
 
 log = logging.getLogger(__name__)
@@ -101,18 +105,30 @@ def _issue_and_store(
     return entry
 
 
+def _need(entitlement: Entitlement, duration: int, now: float) -> int:
+    """The life a caller needs: ``duration``, or less when an elevation ends sooner.
+
+    Sessions under an elevation are cut at its end (``actions``), so one cached
+    near the end is served while it has life left; a new one is refused under 900 s.
+    """
+    if entitlement.ends_at is None:
+        return duration
+    return max(0, min(duration, int(entitlement.ends_at.timestamp() - now)))
+
+
 def _from_cache(
     caller: Caller, spec: SessionSpec, entitlement: Entitlement, source_ip: str | None
 ) -> tuple[sts.Credentials, str]:
     now = time.time()
+    need = _need(entitlement, spec.duration, now)
     cached = credcache.lookup(spec)
-    if cached is not None and cached.serves(spec.duration, now):
+    if cached is not None and cached.serves(need, now):
         return cached.credentials, "cache"
     try:
         entry, produced = credcache.single_flight(
             spec,
             lambda: _issue_and_store(caller, spec, entitlement, source_ip=source_ip, purpose="api"),
-            lambda found: found.serves(spec.duration, time.time()),
+            lambda found: found.serves(need, time.time()),
             wait=WAIT_FOR_SHARED_SECONDS,
         )
     except sts.StsUnavailable:
@@ -212,7 +228,8 @@ def refresh(*, key_id: str) -> str:
     """Replace a cached session before it stops being served; idempotent, one at a time per key.
 
     Returns what happened (``refreshed``, ``fresh``, ``busy``, ``idle``,
-    ``revoked``, ``changed``, ``gone``). ``StsUnavailable`` and
+    ``revoked``, ``changed``, ``gone``, ``ending``: an elevation ends too soon
+    for another session). ``StsUnavailable`` and
     ``CacheUnavailable`` propagate so the task retries. Redis is asked twice
     on the way that refreshes: to claim the key, then to store and release it.
     """
@@ -231,7 +248,11 @@ def refresh(*, key_id: str) -> str:
         current = credcache.open_value(spec, blob)
         if current is not None and current.refresh_at(spec.duration) > time.time():
             return "fresh"
-        fresh = _issue(caller, spec, entitlement, source_ip=None, purpose="api-refresh")
+        try:
+            fresh = _issue(caller, spec, entitlement, source_ip=None, purpose="api-refresh")
+        except ElevationEnding:  # the cached session lives out the elevation; nothing after it
+            credcache.let_go(key_id)
+            return "ending"
         credcache.store(spec, fresh, used=False, release=token)
         token = None
         if current is not None:  # seconds of life the old session still had: the refresh's lead

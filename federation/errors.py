@@ -8,6 +8,7 @@ from broker.audit import AuditUnavailable
 from broker.directory.errors import DirectoryUnavailable
 from broker.oidc.errors import SignInAgain
 from federation.access import DurationOutOfRange, RoleNotAvailable
+from federation.elevation.states import RequestRefused
 from federation.policies import PolicyError
 from federation.signin import DestinationNotAllowed, SigninError
 from federation.sts import StsError
@@ -31,6 +32,8 @@ def describe(exc: Exception) -> Problem | None:
     """The answer for a domain error, or ``None`` for a bug (let it surface)."""
     if isinstance(exc, AuditUnavailable):
         return Problem(exc.status, exc.code, "Audit trail unavailable", str(exc))
+    if isinstance(exc, RequestRefused):  # an access request's transition (federation.elevation)
+        return Problem(exc.status, exc.code, exc.title, str(exc))
     if isinstance(exc, RoleNotAvailable):
         return Problem(403, "role_not_available", "Role not available", str(exc))
     if isinstance(exc, DurationOutOfRange):

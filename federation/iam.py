@@ -9,6 +9,9 @@ role that matches the sessions to stop:
 - ``BrokerDenySourceIdentity-<session name>``: deny everything to sessions
   whose ``aws:SourceIdentity`` is that user's (the broker sets it on every
   AssumeRole), now and later, until an admin deletes the policy.
+- ``BrokerElevationEnded-<session name>`` (``federation.elevation.denial``):
+  deny everything to that user's sessions issued before an elevation ended
+  early; removed by a task once those sessions have expired.
 
 IAM writes happen in the role's own account: with the broker's own
 credentials when the role is in the broker's account, else through the
@@ -46,6 +49,16 @@ def revoke_older_sessions_document(before: datetime) -> dict[str, Any]:
 
 def deny_source_identity_document(session_name: str) -> dict[str, Any]:
     return _deny_everything_when({"StringEquals": {"aws:SourceIdentity": session_name}})
+
+
+def deny_source_identity_before_document(session_name: str, before: datetime) -> dict[str, Any]:
+    """Deny everything to that user's sessions issued before ``before`` (an elevation ended early)."""
+    return _deny_everything_when(
+        {
+            "StringEquals": {"aws:SourceIdentity": session_name},
+            "DateLessThan": {"aws:TokenIssueTime": iso(before)},
+        }
+    )
 
 
 def iso(moment: datetime) -> str:
@@ -100,3 +113,18 @@ def deny_source_identity(role: Role, *, session_name: str) -> str:
     name = deny_user_policy_name(session_name)
     put_role_policy(role, name, deny_source_identity_document(session_name))
     return name
+
+
+def delete_role_policy(role: Role, name: str) -> bool:
+    """Remove an inline policy; ``False`` when it was already gone (so cleanup is idempotent)."""
+    iam = _client(role)
+    try:
+        iam.delete_role_policy(RoleName=role.name, PolicyName=name)
+    except Exception as exc:
+        code = sts.error_code(exc)
+        if code == "NoSuchEntity":
+            return False
+        if code is None:
+            raise
+        raise RevocationError(f"IAM refused to change role {role.name} ({code})") from None
+    return True

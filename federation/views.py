@@ -17,6 +17,7 @@ from broker.oidc.tokens import source as web_identity_source
 from broker.principal import Principal, principal_for
 from federation import actions, snippets
 from federation.access import Entitlement, MfaRequired, entitlements
+from federation.elevation import portal as elevation_portal
 from federation.errors import Problem, describe, problem_for_bad_input
 
 T = TypeVar("T")
@@ -44,12 +45,15 @@ def _matches(entitlement: Entitlement, query: str) -> bool:
 @login_required
 def portal(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()
-    mine = [e for e in entitlements(principal_for(request.user)) if not query or _matches(e, query)]
+    principal = principal_for(request.user)
+    mine = [e for e in entitlements(principal) if not query or _matches(e, query)]
     accounts = [
         (account, [(e, duration_options(e)) for e in items])
         for account, items in groupby(mine, key=lambda e: e.role.account)
     ]
-    return render(request, "federation/portal.html", {"accounts": accounts, "query": query})
+    eligible = elevation_portal.eligible_for(principal)  # roles to request (federation.elevation)
+    context = {"accounts": accounts, "query": query, "eligible": eligible}
+    return render(request, "federation/portal.html", context)
 
 
 def problem_page(request: HttpRequest, problem: Problem) -> HttpResponse:

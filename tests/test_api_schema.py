@@ -22,6 +22,10 @@ def test_the_openapi_document_validates_and_lists_the_api(client):
         "/api/v1/sessions/",
         "/api/v1/roles/{alias}/credentials",
         "/api/v1/console-url/",
+        "/api/v1/access-requests/",
+        "/api/v1/access-requests/{id}",
+        "/api/v1/access-requests/{id}/approve",
+        "/api/v1/access-requests/{id}/deny",
     }
     schemes = document["components"]["securitySchemes"]
     assert schemes["brokerToken"] == {

@@ -34,6 +34,14 @@ def export() -> dict[str, Any]:
             entry["session_policy"] = grant.session_policy
         if grant.require_mfa:
             entry["require_mfa"] = True
+        rule = getattr(grant, "approval", None)
+        if rule is not None:
+            entry["approval"] = {
+                "approvers": rule.approver_names(),
+                "approvals": rule.approvals,
+                "max_seconds": rule.max_seconds,
+                "justification": rule.justification,
+            }
         return entry
 
     return {
@@ -49,7 +57,9 @@ def export() -> dict[str, Any]:
         "roles": [role_entry(r) for r in Role.objects.select_related("account").order_by("alias")],
         "grants": [
             grant_entry(g)
-            for g in Grant.objects.select_related("group", "role").order_by("group__name", "role__alias")
+            for g in Grant.objects.select_related("group", "role", "approval").order_by(
+                "group__name", "role__alias"
+            )
         ],
     }
 

@@ -14,6 +14,7 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from federation.elevation.models import OPTIONAL, REQUIRED, ApprovalRule
 from federation.grantsfile.reader import Reader, parse
 from federation.grantsfile.schema import check_document
 from federation.models import (
@@ -149,10 +150,70 @@ def _load_grants(
             "session_policy": reader.mapping(item, path, "session_policy"),
             "require_mfa": reader.flag(item, path, "require_mfa"),
         }
+        counted = (summary.created, summary.updated)
         grant = _upsert(Grant, {"group": group, "role": role}, values, summary)
         _save(grant, reader, path, summary)
+        approval_changed = _sync_approval(grant, item.get("approval"), reader, f"{path}.approval")
+        if approval_changed and counted == (summary.created, summary.updated):
+            summary.unchanged -= 1  # only the approval changed: the grant counts as updated
+            summary.updated += 1
         kept.add(grant.pk)
     return kept
+
+
+def _approval_terms(raw: Any, reader: Reader, path: str) -> dict[str, Any]:
+    """The ``approval`` mapping's terms, typed and checked (its keys were checked by ``schema``)."""
+    if not isinstance(raw, dict):
+        shape = "{approvers: [group, ...], approvals: 1, max_seconds: 3600, justification: required|optional}"
+        raise reader.fail(path, f"must be a mapping: {shape}")
+    approvers = raw.get("approvers")
+    if (
+        not isinstance(approvers, list)
+        or not approvers
+        or not all(isinstance(name, str) and name.strip() for name in approvers)
+    ):
+        raise reader.fail(f"{path}.approvers", "is required: a list of one or more group names")
+    justification = raw.get("justification", REQUIRED)
+    if justification not in (REQUIRED, OPTIONAL):
+        raise reader.fail(f"{path}.justification", f"must be {REQUIRED} or {OPTIONAL}")
+    return {
+        "approvers": sorted({name.strip() for name in approvers}),
+        "approvals": _given(reader.number(raw, path, "approvals"), 1),
+        "max_seconds": _given(reader.number(raw, path, "max_seconds"), 3600),
+        "justification": justification,
+    }
+
+
+def _given(value: int | None, default: int) -> int:
+    """The file's number, or the default when absent (0 is a value, and refused by the model)."""
+    return default if value is None else value
+
+
+def _sync_approval(grant: Grant, raw: Any, reader: Reader, path: str) -> bool:
+    """Make the grant's approval rule what the file says (none: a standing grant). Changed?"""
+    rule = ApprovalRule.objects.filter(grant=grant).first()
+    if raw is None:
+        if rule is None:
+            return False
+        rule.delete()
+        return True
+    terms = _approval_terms(raw, reader, path)
+    before = None if rule is None else {**_rule_terms(rule)}
+    rule = rule or ApprovalRule(grant=grant)
+    for name in ("approvals", "max_seconds", "justification"):
+        setattr(rule, name, terms[name])
+    _save(rule, reader, path, Summary(), exclude=["grant"])
+    rule.approvers.set([Group.objects.get_or_create(name=name)[0] for name in terms["approvers"]])
+    return before != _rule_terms(rule)
+
+
+def _rule_terms(rule: ApprovalRule) -> dict[str, Any]:
+    return {
+        "approvers": rule.approver_names(),
+        "approvals": rule.approvals,
+        "max_seconds": rule.max_seconds,
+        "justification": rule.justification,
+    }
 
 
 def load(text: str, *, prune: bool = False) -> Summary:

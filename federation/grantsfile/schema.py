@@ -46,10 +46,8 @@ ROLE = Level(
         "session_tags",
     ),
 )
-GRANT = Level(
-    ("group", "role", "session_seconds", "session_policy", "require_mfa"),
-    later={"approval": "just-in-time elevation with approval"},
-)
+GRANT = Level(("group", "role", "session_seconds", "session_policy", "require_mfa", "approval"))
+APPROVAL = Level(("approvers", "approvals", "max_seconds", "justification"))
 POLICY = Level(POLICY_KEYS)
 STATEMENT = Level(STATEMENT_KEYS)
 
@@ -96,3 +94,6 @@ def check_document(reader: Reader, data: dict[str, Any]) -> None:
     _check_list(reader, data, "accounts", ACCOUNT, ())
     _check_list(reader, data, "roles", ROLE, ("federation_policy",))
     _check_list(reader, data, "grants", GRANT, ("session_policy",))
+    for path, item in reader.items(data, "grants"):
+        if isinstance(item.get("approval"), dict):
+            check_keys(reader, item["approval"], f"{path}.approval", APPROVAL)
