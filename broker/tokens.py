@@ -56,10 +56,17 @@ class Caller:
     client_name: str = ""
     max_session_seconds: int | None = None
     is_authenticated: bool = True
+    # How the audit trail names a token that is not an API token (a CLI session: ``cli:<id>``).
+    token_name: str = ""
 
     @property
     def label(self) -> str:
         return self.client_name or self.principal.username
+
+    @property
+    def token_ref(self) -> str:
+        """The token's public name for the audit trail: ``brk_<lookup>`` or the CLI session."""
+        return self.token_name or f"{PREFIX}{self.token_lookup}"
 
 
 def digest(raw: str) -> str:

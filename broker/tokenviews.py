@@ -2,7 +2,8 @@
 
 A personal token acts as the employee (their groups decide, re-checked at
 every use), lives at most ``BROKER_PERSONAL_TOKEN_MAX_DAYS`` and is shown
-exactly once, on the answer to the POST that created it.
+exactly once, on the answer to the POST that created it. The same page lists
+the person's ``awsbroker`` CLI sessions and ends them (``broker.cliauth``).
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from django.views.decorators.http import require_http_methods
 
 from broker import tokens
 from broker.apiclients import ApiToken
+from broker.cliauth import sessions as cli_sessions
+from broker.cliauth.models import CliSession
 
 LIFETIME_CHOICES = [1, 7, 30, 90]
 
@@ -44,12 +47,16 @@ def personal_tokens(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and "revoke" in request.POST:
         token = get_object_or_404(ApiToken, pk=request.POST["revoke"], user=request.user)
         tokens.revoke(token, actor=request.user.get_username())
+    elif request.method == "POST" and "end_cli" in request.POST:
+        session = get_object_or_404(CliSession, pk=request.POST["end_cli"], user=request.user)
+        cli_sessions.end(session, actor=request.user.get_username(), reason="ended on the tokens page")
     elif request.method == "POST":
         try:
             context["new_token"] = _create(request)
         except ValueError as exc:
             context["error"] = str(exc)
     context["tokens"] = ApiToken.objects.filter(user=request.user, revoked_at__isnull=True)
+    context["cli_sessions"] = cli_sessions.live_for(request.user)
     response = render(request, "broker/tokens.html", context)
     response["Cache-Control"] = "no-store"
     return response

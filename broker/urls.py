@@ -5,6 +5,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from broker import health, metrics, tokenviews
+from broker.cliauth import views as cliviews
 from broker.directory.forms import SignInForm
 
 urlpatterns = [
@@ -21,6 +22,9 @@ urlpatterns = [
     path("metrics", metrics.metrics, name="metrics"),
     path("admin/", admin.site.urls),
     path("tokens/", tokenviews.personal_tokens, name="personal-tokens"),
+    path("oauth/", include("broker.cliauth.urls")),
+    path(".well-known/oauth-authorization-server", cliviews.Metadata.as_view(), name="oauth-metadata"),
+    path("terminal/", cliviews.terminal, name="terminal"),
     path("", include("federation.api.urls")),
     path("", include("federation.urls")),
 ]

@@ -2,7 +2,9 @@
 
 ``Authorization: Bearer brk_...`` from scripts, and the bare token from AWS
 SDKs (``AWS_CONTAINER_AUTHORIZATION_TOKEN`` is sent as the header's whole
-value). Verification is ``broker.tokens``; this class only adapts it to DRF.
+value). Verification is ``broker.tokens`` for API tokens and
+``broker.cliauth.tokens`` for the CLI's OAuth access tokens (``brka_...``,
+acting as the person who signed in); this class only adapts them to DRF.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from rest_framework.authentication import BaseAuthentication
 from rest_framework.request import Request
 
 from broker import tokens
+from broker.cliauth import tokens as cli_tokens
 from broker.netaddr import client_ip
 from federation.api.errors import ApiError
 
@@ -30,8 +33,10 @@ class TokenAuthentication(BaseAuthentication):
         header = request.META.get("HTTP_AUTHORIZATION", "")
         if not header.strip():
             return None
+        raw = raw_token(header)
+        verify = cli_tokens.verify if cli_tokens.looks_like(raw) else tokens.verify
         try:
-            caller = tokens.verify(raw_token(header), source_ip=client_ip(request))
+            caller = verify(raw, source_ip=client_ip(request))
         except tokens.TokenRefused as refused:
             raise ApiError(refused.status, refused.code, str(refused)) from None
         return caller, None
@@ -50,5 +55,8 @@ class TokenScheme(OpenApiAuthenticationExtension):
         return {
             "type": "http",
             "scheme": "bearer",
-            "description": "An API token (brk_...): 'Bearer <token>', or the bare token as AWS SDKs send it.",
+            "description": (
+                "An API token (brk_...) or an awsbroker CLI access token (brka_...): "
+                "'Bearer <token>', or the bare token as AWS SDKs send it."
+            ),
         }

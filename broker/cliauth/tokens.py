@@ -1,0 +1,58 @@
+"""The REST API's view of a CLI access token: the person who signed in.
+
+A ``brka_`` token is found by its SHA-256 checksum (the library stores only
+that), must be unexpired, issued to the CLI client, and belong to a live
+``CliSession``. The caller is then the person with their groups as they are
+now (directory users are re-checked as for any sign-in) and the MFA state
+their browser session had when they approved the CLI. Nothing is cached:
+revoking the session or the user refuses the next request.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+
+from django.utils import timezone
+from oauth2_provider.models import get_access_token_model
+
+from broker import audit
+from broker.cliauth import config, sessions
+from broker.principal import principal_for
+from broker.tokens import Caller, TokenRefused
+
+EXPIRED = "the sign-in has expired or was revoked; run `awsbroker login`"
+
+
+def looks_like(raw: str) -> bool:
+    return raw.startswith(config.ACCESS_PREFIX)
+
+
+KIND = config.ACCESS_PREFIX  # the audit row names the kind of token, never the token
+
+
+def _refuse(reason: str, source_ip: str | None, session: str = "") -> TokenRefused:
+    audit.record(
+        "api.refused", source_ip=source_ip, outcome="denied", reason=reason, token=KIND, session=session
+    )
+    return TokenRefused(EXPIRED)
+
+
+def verify(raw: str, *, source_ip: str | None) -> Caller:
+    checksum = hashlib.sha256(raw.encode("utf-8")).hexdigest()
+    token = (
+        get_access_token_model()
+        .objects.select_related("user", "application")
+        .filter(token_checksum=checksum)
+        .first()
+    )
+    if token is None or token.expires <= timezone.now() or token.application.client_id != config.CLIENT_ID:
+        raise _refuse("invalid_token", source_ip)
+    session = sessions.for_family(sessions.family_of_access_token(token))
+    if session is None or not session.live():
+        raise _refuse("session_ended", source_ip, session.label if session else "")
+    sessions.touch(session)
+    principal = dataclasses.replace(principal_for(session.user), mfa=session.mfa)
+    return Caller(
+        subject=f"user:{session.user_id}", principal=principal, token_lookup="", token_name=session.label
+    )
