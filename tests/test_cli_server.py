@@ -1,0 +1,129 @@
+"""The CLI's OAuth server seen from inside: its client, its checks, MFA at sign-in, the terminal page.
+
+The browser flow here runs through Django's test client (the same views and
+validator the live tests reach over HTTP), so the MFA state of the approving
+session can be set as the verify page sets it.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+import pytest
+from django.test import Client
+from oauth2_provider.models import Application
+
+from broker.cliauth import checks, client, config
+from broker.cliauth.models import CliSession
+from broker.models import AuditEvent
+from federation.models import Grant
+from tests.conftest import signed_in
+
+VERIFIER = "v" * 64
+REDIRECT = "http://127.0.0.1:49152/callback"
+
+
+def sign_in_cli(browser: Client) -> str:
+    """The authorization-code flow through the test client; the access token it ends with."""
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(VERIFIER.encode()).digest()).rstrip(b"=").decode()
+    query = {
+        "response_type": "code",
+        "client_id": config.CLIENT_ID,
+        "redirect_uri": REDIRECT,
+        "scope": "aws",
+        "state": "s",
+        "code_challenge": challenge,
+        "code_challenge_method": "S256",
+    }
+    page = browser.get(f"/oauth/authorize/?{urlencode(query)}")
+    assert page.status_code == 200
+    form = {name: page.context["form"].initial.get(name) or "" for name in page.context["form"].fields}
+    allowed = browser.post(page.request["PATH_INFO"], {**form, "allow": "Authorize"})
+    code = parse_qs(urlsplit(allowed["Location"]).query)["code"][0]
+    token = Client().post(
+        "/oauth/token/",
+        {
+            "client_id": config.CLIENT_ID,
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": REDIRECT,
+            "code_verifier": VERIFIER,
+        },
+    )
+    assert token.status_code == 200, token.content
+    return token.json()["access_token"]
+
+
+@pytest.mark.django_db
+def test_the_migration_registers_the_cli_as_a_public_client_without_secret():
+    registered = Application.objects.get(client_id=config.CLIENT_ID)
+
+    assert client.differences(registered) == []
+    assert registered.client_type == "public" and registered.client_secret == ""
+    assert registered.redirect_uris.split() == ["http://127.0.0.1/callback", "http://[::1]/callback"]
+
+
+def test_the_start_up_check_passes_and_catches_a_weakened_setting(settings):
+    assert checks.oauth_settings() == []
+
+    settings.OAUTH2_PROVIDER = {**settings.OAUTH2_PROVIDER, "REFRESH_TOKEN_REUSE_PROTECTION": False}
+
+    assert [message.id for message in checks.oauth_settings()] == ["cliauth.E001"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("mfa", [True, False], ids=["verified", "unverified"])
+def test_the_api_sees_the_mfa_state_the_person_had_when_approving(aws, cache_redis, alice, mfa):
+    Grant.objects.filter(group__name="developers", role__alias="prod-developer").update(require_mfa=True)
+    access = sign_in_cli(signed_in(alice, mfa=mfa))
+
+    answer = Client().get(
+        "/api/v1/roles/prod-developer/credentials?format=process", HTTP_AUTHORIZATION=f"Bearer {access}"
+    )
+
+    assert CliSession.objects.get().mfa is mfa
+    assert AuditEvent.objects.get(action="cli.approved").detail["mfa"] is mfa
+    if mfa:
+        assert answer.status_code == 200 and answer.json()["Version"] == 1
+    else:
+        assert answer.status_code == 403 and "MFA" in answer.json()["detail"]
+
+
+@pytest.mark.django_db
+def test_the_api_takes_the_person_s_groups_as_they_are_now(aws, cache_redis, alice):
+    access = sign_in_cli(signed_in(alice))
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {access}"}
+    assert Client().get("/api/v1/roles/sandbox-admin/credentials", **headers).status_code == 200
+
+    alice.groups.clear()
+
+    refused = Client().get("/api/v1/roles/sandbox-admin/credentials", **headers)
+    assert refused.status_code == 403 and refused.json()["error"] == "role_not_available"
+
+
+@pytest.mark.django_db
+def test_a_made_up_cli_token_is_a_401_and_audited():
+    answer = Client().get("/api/v1/roles/", HTTP_AUTHORIZATION="Bearer brka_made-up-token")
+
+    assert answer.status_code == 401 and "awsbroker login" in answer.json()["detail"]
+    refused = AuditEvent.objects.get(action="api.refused")
+    assert refused.detail["token"] == "brka_" and "made-up" not in str(refused.detail)
+
+
+@pytest.mark.django_db
+def test_the_terminal_page_gives_this_broker_s_install_and_login_commands(alice, settings):
+    settings.BROKER_BASE_URL = "https://broker.example.com"
+
+    page = signed_in(alice).get("/terminal/")
+
+    text = page.content.decode()
+    assert page.status_code == 200
+    assert "pip install ./cli" in text and "awsbroker login --url https://broker.example.com" in text
+    assert "awsbroker login --device" in text and 'href="/terminal/"' in text
+
+
+@pytest.mark.django_db
+def test_the_terminal_page_needs_a_sign_in():
+    assert Client().get("/terminal/")["Location"].startswith("/login/")
