@@ -53,7 +53,10 @@ class Authorize(AuthorizationView):
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if request.GET.get("code_challenge_method") != "S256" or not request.GET.get("code_challenge"):
-            error = {"error": "invalid_request", "description": "PKCE with code_challenge_method=S256 is required"}
+            error = {
+                "error": "invalid_request",
+                "description": "PKCE with code_challenge_method=S256 is required",
+            }
             return render(request, self.template_name, {"error": error}, status=400)
         return super().get(request, *args, **kwargs)
 
@@ -81,7 +84,7 @@ def _with_session(response: HttpResponse) -> HttpResponse:
     session = sessions.for_family(sessions.family_of_access_token(token))
     body["username"] = token.user.get_username()
     if session is not None:
-        body["session_expires_at"] = session.ends_at.isoformat()
+        body["session_expires_at"] = session.ends_at.replace(microsecond=0).isoformat()
     enriched = JsonResponse(body, status=200)
     for header in ("Cache-Control", "Pragma"):
         if response.has_header(header):

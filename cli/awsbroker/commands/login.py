@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from datetime import datetime
 
 from awsbroker import creds, login_browser, login_device, oauth, settings, store
 
@@ -21,6 +22,15 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     command.set_defaults(run=run)
 
 
+def until(entry: dict) -> str:
+    """When the sign-in ends, in local time ("" if the broker did not say)."""
+    try:
+        ends = datetime.fromisoformat(str(entry["session_expires_at"]))
+    except (KeyError, ValueError):
+        return ""
+    return " until " + ends.astimezone().strftime("%Y-%m-%d %H:%M %Z")
+
+
 def run(args: argparse.Namespace) -> int:
     url = settings.broker_url(args.url)
     metadata = oauth.discover(url)
@@ -28,7 +38,6 @@ def run(args: argparse.Namespace) -> int:
     if args.url:
         settings.remember(url)
     creds.forget(url)  # sessions cached for whoever was signed in before
-    until = f" until {entry['session_expires_at']}" if entry.get("session_expires_at") else ""
-    print(f"Signed in to {url} as {entry.get('username') or 'you'}{until}.", file=sys.stderr)
+    print(f"Signed in to {url} as {entry.get('username') or 'you'}{until(entry)}.", file=sys.stderr)
     print(f"The sign-in is kept in {store.where()}.", file=sys.stderr)
     return 0
