@@ -156,6 +156,7 @@ def test_the_tokens_page_lists_and_ends_cli_sessions(broker_url, signed_in):
     session = CliSession.objects.get()
 
     page = person.get(f"{broker_url}/tokens/", timeout=10)
+    assert "<title>API tokens · Identity broker</title>" in page.text
     assert session.label in page.text and "Browser" in page.text
     fields = form_fields(page.text)
     ended = person.post(
