@@ -189,7 +189,11 @@ def subject_caller(subject: str) -> Caller | None:
         return _caller(live[0]) if live and live[0].client.usable(now) else None
     if kind == "user":
         token = _live(ApiToken.objects.select_related("user").filter(user_id=ident, user__is_active=True))
-        return _caller(token.first()) if token.exists() else None
+        if token.exists():
+            return _caller(token.first())
+        from broker.cliauth import tokens as cli_tokens  # a person signed in from a terminal only
+
+        return cli_tokens.subject_caller(int(ident))
     return None
 
 

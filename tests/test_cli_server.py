@@ -127,3 +127,26 @@ def test_the_terminal_page_gives_this_broker_s_install_and_login_commands(alice,
 @pytest.mark.django_db
 def test_the_terminal_page_needs_a_sign_in():
     assert Client().get("/terminal/")["Location"].startswith("/login/")
+
+
+@pytest.mark.django_db
+def test_the_refresh_worker_renews_a_terminal_only_person_s_sessions(aws, cache_redis, alice):
+    from broker.cliauth import tokens as cli_tokens
+    from federation import delivery
+    from tests.apifixtures import age
+
+    access = sign_in_cli(signed_in(alice))
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {access}"}
+    first = Client().get("/api/v1/roles/prod-developer/credentials", **headers).json()
+    spec = delivery.plan(
+        cli_tokens.verify(access, source_ip=None), alias="prod-developer", duration_seconds=None, policy=None
+    )
+    age(spec, remaining=1000)
+
+    assert delivery.refresh(key_id=spec.key_id) == "refreshed"
+    again = Client().get("/api/v1/roles/prod-developer/credentials", **headers).json()
+    assert again["AccessKeyId"] != first["AccessKeyId"]
+
+    CliSession.objects.update(revoked_at="2026-01-01T00:00:00Z")
+    age(spec, remaining=1000)
+    assert delivery.refresh(key_id=spec.key_id) == "revoked"

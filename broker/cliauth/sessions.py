@@ -122,6 +122,7 @@ def note_refused_refresh(raw: str) -> None:
 
 
 def live_for(user: Any) -> QuerySet[CliSession]:
+    """A person's (or a user id's) sessions that have tokens and have not ended, newest first."""
     now = timezone.now()
     return CliSession.objects.filter(
         user=user, revoked_at__isnull=True, token_family__isnull=False, ends_at__gt=now

@@ -38,6 +38,19 @@ def _refuse(reason: str, source_ip: str | None, session: str = "") -> TokenRefus
     return TokenRefused(EXPIRED)
 
 
+def _as_caller(session: sessions.CliSession) -> Caller:
+    principal = dataclasses.replace(principal_for(session.user), mfa=session.mfa)
+    return Caller(
+        subject=f"user:{session.user_id}", principal=principal, token_lookup="", token_name=session.label
+    )
+
+
+def subject_caller(user_id: int) -> Caller | None:
+    """The person behind a live CLI session, for the refresh worker (``broker.tokens.subject_caller``)."""
+    session = sessions.live_for(user_id).select_related("user").first()
+    return _as_caller(session) if session is not None and session.user.is_active else None
+
+
 def verify(raw: str, *, source_ip: str | None) -> Caller:
     checksum = hashlib.sha256(raw.encode("utf-8")).hexdigest()
     token = (
@@ -52,7 +65,4 @@ def verify(raw: str, *, source_ip: str | None) -> Caller:
     if session is None or not session.live():
         raise _refuse("session_ended", source_ip, session.label if session else "")
     sessions.touch(session)
-    principal = dataclasses.replace(principal_for(session.user), mfa=session.mfa)
-    return Caller(
-        subject=f"user:{session.user_id}", principal=principal, token_lookup="", token_name=session.label
-    )
+    return _as_caller(session)
