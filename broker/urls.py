@@ -5,6 +5,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from broker import health, metrics, tokenviews
+from broker.cliauth import download as cliauth_download
 from broker.cliauth import views as cliviews
 from broker.directory.forms import SignInForm
 
@@ -25,6 +26,7 @@ urlpatterns = [
     path("oauth/", include("broker.cliauth.urls")),
     path(".well-known/oauth-authorization-server", cliviews.Metadata.as_view(), name="oauth-metadata"),
     path("terminal/", cliviews.terminal, name="terminal"),
+    path("terminal/awsbroker.tar.gz", cliauth_download.cli_archive, name="cli-archive"),
     path("", include("federation.api.urls")),
     path("", include("federation.urls")),
 ]

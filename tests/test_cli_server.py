@@ -120,6 +120,7 @@ def test_the_terminal_page_gives_this_broker_s_install_and_login_commands(alice,
 
     text = page.content.decode()
     assert page.status_code == 200
+    assert 'pip install "awsbroker @ https://broker.example.com/terminal/awsbroker.tar.gz"' in text
     assert "pip install ./cli" in text and "awsbroker login --url https://broker.example.com" in text
     assert "awsbroker login --device" in text and 'href="/terminal/"' in text
 
@@ -150,3 +151,31 @@ def test_the_refresh_worker_renews_a_terminal_only_person_s_sessions(aws, cache_
     CliSession.objects.update(revoked_at="2026-01-01T00:00:00Z")
     age(spec, remaining=1000)
     assert delivery.refresh(key_id=spec.key_id) == "revoked"
+
+
+@pytest.mark.django_db
+def test_the_broker_serves_the_cli_source_for_pip_without_a_sign_in(tmp_path):
+    import io
+    import os
+    import subprocess
+    import sys
+    import tarfile
+
+    first, second = Client().get("/terminal/awsbroker.tar.gz"), Client().get("/terminal/awsbroker.tar.gz")
+
+    assert first.status_code == 200 and first["Content-Type"] == "application/gzip"
+    assert first.content == second.content  # the same code gives the same bytes
+    with tarfile.open(fileobj=io.BytesIO(first.content)) as tar:
+        names = set(tar.getnames())
+        tar.extractall(tmp_path, filter="data")
+    assert {
+        "awsbroker/pyproject.toml",
+        "awsbroker/awsbroker/main.py",
+        "awsbroker/awsbroker/commands/serve.py",
+    } <= names
+    assert 'awsbroker = "awsbroker.main:main"' in (tmp_path / "awsbroker" / "pyproject.toml").read_text()
+    env = {**os.environ, "PYTHONPATH": str(tmp_path / "awsbroker")}
+    version = subprocess.run(
+        [sys.executable, "-m", "awsbroker", "--version"], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert version.stdout == "awsbroker 0.1.0\n"

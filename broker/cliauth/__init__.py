@@ -18,5 +18,7 @@ like ``broker.saml``:
 - ``tokens``: the REST API's view of an access token: the person, their
   groups now, their MFA state at sign-in.
 - ``views``, ``urls``, ``checks``: thin subclasses of the library's views, the
-  routes, and a start-up check that the client is registered as it must be.
+  routes, and a start-up check on the settings the rules depend on.
+- ``client``: the one public client, registered by a migration.
+- ``download``: the CLI's source archive, served for ``pip install``.
 """
