@@ -10,12 +10,15 @@ opening a real one, and the test follows the URL the CLI prints instead.
 
 from __future__ import annotations
 
+import glob
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,12 +35,18 @@ AWS_KEYS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "
 __all__ = ["broker_url", "cli_home", "cli"]
 
 
+# Browser sessions a test opened, closed when it ends so no kept-alive connection outlives it.
+OPEN_SESSIONS: list[requests.Session] = []
+
+
 @pytest.fixture
-def broker_url(live_server, aws, cache_redis, grants, settings) -> str:  # type: ignore[no-untyped-def]
+def broker_url(live_server, aws, cache_redis, grants, settings) -> Iterator[str]:  # type: ignore[no-untyped-def]
     """The live broker, its public URL set to where it listens (verification URIs use it)."""
     sts.chaining_cap()  # the broker's own STS client is made with its own keys first
     settings.BROKER_BASE_URL = live_server.url
-    return live_server.url
+    yield live_server.url
+    while OPEN_SESSIONS:
+        OPEN_SESSIONS.pop().close()
 
 
 @pytest.fixture
@@ -67,9 +76,10 @@ def cli_env(home: Path, **extra: str) -> dict[str, str]:
 @dataclass
 class Cli:
     home: Path
+    python: str = sys.executable
 
     def argv(self, *args: str) -> list[str]:
-        return [sys.executable, "-m", "awsbroker", *args]
+        return [self.python, "-m", "awsbroker", *args]
 
     def run(self, *args: str, timeout: float = 60, **env: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
@@ -101,6 +111,21 @@ def cli(cli_home: Path) -> Cli:
     return Cli(cli_home)
 
 
+def oldest_python() -> str | None:
+    """A Python 3.9 (the oldest the CLI supports) if this machine has one (pyenv's, or on PATH)."""
+    candidates = [
+        shutil.which("python3.9"),
+        *sorted(glob.glob(os.path.expanduser("~/.pyenv/versions/3.9*/bin/python3.9"))),
+    ]
+    for candidate in filter(None, candidates):
+        probe = subprocess.run(
+            [candidate, "-c", "import sys; print(sys.version_info[:2])"], capture_output=True, text=True
+        )
+        if probe.returncode == 0 and probe.stdout.strip() == "(3, 9)":
+            return candidate
+    return None
+
+
 def read_until(stream: Any, pattern: str, *, timeout: float = 30) -> re.Match[str]:
     """Read a child's output line by line until ``pattern`` matches (the URL, the code)."""
     seen: list[str] = []
@@ -124,6 +149,7 @@ def finish(child: subprocess.Popen[str], timeout: float = 60) -> tuple[int, str,
 def browser(base_url: str, username: str, password: str) -> requests.Session:
     """A session signed in through the portal's own sign-in form."""
     session = requests.Session()
+    OPEN_SESSIONS.append(session)
     session.get(f"{base_url}/login/", timeout=10).raise_for_status()
     answer = session.post(
         f"{base_url}/login/",

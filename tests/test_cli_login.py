@@ -15,11 +15,13 @@ import pytest
 from broker.cliauth.models import CliSession
 from broker.models import AuditEvent
 from tests.cli_support import (
+    Cli,
     browser,
     confirm_device,
     enter_user_code,
     finish,
     login_with_browser,
+    oldest_python,
     read_until,
 )
 from tests.conftest import PASSWORD
@@ -98,6 +100,20 @@ def test_device_login_prints_a_code_that_the_person_confirms_elsewhere(broker_ur
     assert "as alice" in err
     assert CliSession.objects.get(user=alice).flow == "device"
     assert cli.run("credentials", "prod-developer", AWSBROKER_URL=broker_url).returncode == 0
+
+
+def test_the_cli_works_on_python_3_9(broker_url, alice, cli_home):
+    python = oldest_python()
+    if python is None:
+        pytest.skip("no Python 3.9 on this machine")
+    cli = Cli(cli_home, python=python)
+
+    code, _, err = login_with_browser(cli, broker_url, "alice", PASSWORD)
+
+    assert code == 0, err
+    answer = cli.run("credentials", "prod-developer")
+    assert answer.returncode == 0, answer.stderr
+    assert who(json.loads(answer.stdout)) == "arn:aws:sts::123456789012:assumed-role/Developer/alice"
 
 
 def test_a_denied_device_sign_in_ends_the_cli_with_one_line(broker_url, alice, cli):
