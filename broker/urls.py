@@ -4,7 +4,8 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from broker import health, metrics, tokenviews
+from broker import health, metrics
+from broker.apitokens import views as tokenviews
 from broker.cliauth import download as cliauth_download
 from broker.cliauth import views as cliviews
 from broker.directory.forms import SignInForm
@@ -30,3 +31,6 @@ urlpatterns = [
     path("", include("federation.api.urls")),
     path("", include("federation.urls")),
 ]
+
+# A request Django refuses as malformed (SuspiciousOperation): 413 for a body over its limits, else 400.
+handler400 = "broker.errorpages.bad_request"

@@ -16,10 +16,9 @@ import hashlib
 from django.utils import timezone
 from oauth2_provider.models import get_access_token_model
 
-from broker import audit
+from broker.apitokens.tokens import Caller, TokenRefused
 from broker.cliauth import config, sessions
 from broker.principal import principal_for
-from broker.tokens import Caller, TokenRefused
 
 EXPIRED = "the sign-in has expired or was revoked; run `awsbroker login`"
 
@@ -28,14 +27,12 @@ def looks_like(raw: str) -> bool:
     return raw.startswith(config.ACCESS_PREFIX)
 
 
-KIND = config.ACCESS_PREFIX  # the audit row names the kind of token, never the token
-
-
-def _refuse(reason: str, source_ip: str | None, session: str = "") -> TokenRefused:
-    audit.record(
-        "api.refused", source_ip=source_ip, outcome="denied", reason=reason, token=KIND, session=session
-    )
-    return TokenRefused(EXPIRED)
+def _refuse() -> TokenRefused:
+    """Refusals are counted and audited per address by ``broker.apitokens.failures`` (the API's
+    authentication class); the token is named by its kind only (``brka_``), never by its value."""
+    refused = TokenRefused(EXPIRED)
+    refused.token = config.ACCESS_PREFIX
+    return refused
 
 
 def _as_caller(session: sessions.CliSession) -> Caller:
@@ -46,7 +43,7 @@ def _as_caller(session: sessions.CliSession) -> Caller:
 
 
 def subject_caller(user_id: int) -> Caller | None:
-    """The person behind a live CLI session, for the refresh worker (``broker.tokens.subject_caller``)."""
+    """The person behind a live CLI session, for the refresh worker (``apitokens.tokens.subject_caller``)."""
     session = sessions.live_for(user_id).select_related("user").first()
     return _as_caller(session) if session is not None and session.user.is_active else None
 
@@ -60,9 +57,9 @@ def verify(raw: str, *, source_ip: str | None) -> Caller:
         .first()
     )
     if token is None or token.expires <= timezone.now() or token.application.client_id != config.CLIENT_ID:
-        raise _refuse("invalid_token", source_ip)
+        raise _refuse()
     session = sessions.for_family(sessions.family_of_access_token(token))
     if session is None or not session.live():
-        raise _refuse("session_ended", source_ip, session.label if session else "")
+        raise _refuse()
     sessions.touch(session)
     return _as_caller(session)

@@ -2,9 +2,12 @@
 
 ``Authorization: Bearer brk_...`` from scripts, and the bare token from AWS
 SDKs (``AWS_CONTAINER_AUTHORIZATION_TOKEN`` is sent as the header's whole
-value). Verification is ``broker.tokens`` for API tokens and
+value). Verification is ``broker.apitokens.tokens`` for API tokens and
 ``broker.cliauth.tokens`` for the CLI's OAuth access tokens (``brka_...``,
 acting as the person who signed in); this class only adapts them to DRF.
+Before any token is looked up, an address over its limit of failed
+authentications is refused with 429 (``broker.apitokens.failures``), and
+every refusal is counted there, to be audited once per address and window.
 """
 
 from __future__ import annotations
@@ -15,12 +18,10 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.request import Request
 
-from broker import tokens
+from broker.apitokens import failures, tokens
 from broker.cliauth import tokens as cli_tokens
 from broker.netaddr import client_ip
-from federation.api.errors import ApiError
-
-REALM = 'Bearer realm="aws-identity-broker"'
+from federation.api.errors import REALM, ApiError, TooManyFailures
 
 
 def raw_token(header: str) -> str:
@@ -30,14 +31,19 @@ def raw_token(header: str) -> str:
 
 class TokenAuthentication(BaseAuthentication):
     def authenticate(self, request: Request) -> tuple[tokens.Caller, None] | None:
+        source_ip = client_ip(request)
+        wait = failures.limited(source_ip)
+        if wait is not None:
+            raise TooManyFailures(wait)
         header = request.META.get("HTTP_AUTHORIZATION", "")
         if not header.strip():
-            return None
+            return None  # no token: the permission check answers 401, and the error handler counts it
         raw = raw_token(header)
         verify = cli_tokens.verify if cli_tokens.looks_like(raw) else tokens.verify
         try:
-            caller = verify(raw, source_ip=client_ip(request))
+            caller = verify(raw, source_ip=source_ip)
         except tokens.TokenRefused as refused:
+            failures.refused(source_ip, token=refused.token, reason=refused.code)
             raise ApiError(refused.status, refused.code, str(refused)) from None
         return caller, None
 
