@@ -26,7 +26,7 @@ from typing import Any
 import pytest
 import requests
 
-from federation import sts
+from federation import chaining
 
 ROOT = Path(__file__).resolve().parent.parent
 CLI_SOURCE = ROOT / "cli"
@@ -42,7 +42,7 @@ OPEN_SESSIONS: list[requests.Session] = []
 @pytest.fixture
 def broker_url(live_server, aws, cache_redis, grants, settings) -> Iterator[str]:  # type: ignore[no-untyped-def]
     """The live broker, its public URL set to where it listens (verification URIs use it)."""
-    sts.chaining_cap()  # the broker's own STS client is made with its own keys first
+    chaining.cap()  # the broker's own STS client is made with its own keys first
     settings.BROKER_BASE_URL = live_server.url
     yield live_server.url
     while OPEN_SESSIONS:
