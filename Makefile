@@ -6,11 +6,13 @@ STAMP := $(VENV)/.installed
 
 .PHONY: install run test test-postgres lint format bench migrations-check screenshots fuzz clean
 
-$(STAMP): requirements.txt requirements-dev.txt
+$(STAMP): requirements.txt requirements-dev.txt cli/pyproject.toml
 	bash devtools/system-deps.sh
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -r requirements-dev.txt
+	# The awsbroker CLI (cli/), editable, so `awsbroker` is on the venv's PATH for the demo and tests.
+	$(PY) -m pip install -q -e ./cli
 	touch $(STAMP)
 
 # The OIDC provider of the demo and tests (npm oidc-provider), from the committed lock file.

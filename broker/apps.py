@@ -7,3 +7,4 @@ class BrokerConfig(AppConfig):
 
     def ready(self) -> None:
         from broker import signals  # noqa: F401  (connects the sign-in audit)
+        from broker.cliauth import checks  # noqa: F401  (registers the CLI sign-in checks)

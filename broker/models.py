@@ -33,6 +33,10 @@ class AuditEvent(models.Model):
         USER_DEACTIVATED = "user.deactivated", "User deactivated (kill switch)"
         SESSIONS_ENDED = "user.signed_out", "Portal sessions ended"
         AUDIT_EXPORTED = "audit.exported", "Audit trail exported"
+        CLI_APPROVED = "cli.approved", "CLI sign-in approved"
+        CLI_DENIED = "cli.denied", "CLI sign-in denied"
+        CLI_ENDED = "cli.ended", "CLI session ended"
+        CLI_USER_CODE_REFUSED = "cli.user_code_refused", "CLI device code refused"
 
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     action = models.CharField(max_length=40, choices=Action.choices, db_index=True)
@@ -69,4 +73,5 @@ class DirectoryProfile(models.Model):
 
 # API clients and tokens live in their own package (broker/apitokens/); imported here so Django finds them.
 from broker.apitokens.models import ApiClient, ApiToken  # noqa: E402,F401
+from broker.cliauth.models import CliSession  # noqa: E402,F401
 from broker.identities import ExternalIdentity  # noqa: E402,F401

@@ -35,6 +35,12 @@ _PATTERNS = [
     re.compile(r"()eyJ[A-Za-z0-9_-]+\.eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*"),
     # The broker's API tokens: keep the public lookup part, drop the secret.
     re.compile(r"(brk_[0-9a-f]{12}_)[A-Za-z0-9_-]+"),
+    # The CLI's OAuth tokens (access brka_, refresh brkr_), its codes and PKCE verifier in requests.
+    re.compile(r"(brk[ar]_)[A-Za-z0-9_-]+"),
+    re.compile(r"(?i)(\b(?:code|code_verifier|device_code|refresh_token|access_token|token)=)[^&\s\"']+"),
+    re.compile(
+        r"(?i)([\"'](?:access_token|refresh_token|device_code|code_verifier)[\"']\s*:\s*[\"'])[^\"']+"
+    ),
     # A SAML message, base64 or decoded, wherever it appears.
     re.compile(
         r"(?s)(<(?:saml2?p?:)?(?:Response|Assertion)\b)[^>]*>.*?</(?:saml2?p?:)?(?:Response|Assertion)>"

@@ -320,6 +320,26 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# --- CLI sign-in (broker/cliauth/): OAuth 2.0 for the awsbroker CLI -----------
+# django-oauth-toolkit serves the CLI's browser sign-in (authorization code +
+# PKCE S256, loopback redirects, RFC 8252) and device sign-in (RFC 8628); its
+# settings are built in broker/cliauth/config.py. Access tokens are short; a
+# sign-in (its rotating refresh tokens) ends BROKER_CLI_SESSION_SECONDS after it
+# began, a work day by default. W008 warns that http redirect URIs are allowed:
+# they are, for loopback addresses only, as RFC 8252 requires (cliauth checks).
+from broker.cliauth.config import oauth2_provider_settings  # noqa: E402
+
+INSTALLED_APPS.append("oauth2_provider")
+BROKER_CLI_ACCESS_TOKEN_SECONDS = envint("BROKER_CLI_ACCESS_TOKEN_SECONDS", 900, minimum=60)
+BROKER_CLI_SESSION_SECONDS = envint("BROKER_CLI_SESSION_SECONDS", 8 * 3600, minimum=300)
+OAUTH2_PROVIDER = oauth2_provider_settings(
+    access_seconds=BROKER_CLI_ACCESS_TOKEN_SECONDS, session_seconds=BROKER_CLI_SESSION_SECONDS
+)
+SILENCED_SYSTEM_CHECKS = ["oauth2_provider.W008"]
+# The library's own models, named because CliSession points at them (migrations need the names).
+OAUTH2_PROVIDER_GRANT_MODEL = "oauth2_provider.Grant"
+OAUTH2_PROVIDER_DEVICE_GRANT_MODEL = "oauth2_provider.DeviceGrant"
+
 # --- Internationalisation and static files ---------------------------------
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

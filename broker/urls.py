@@ -6,6 +6,8 @@ from django.urls import include, path
 
 from broker import health, metrics
 from broker.apitokens import views as tokenviews
+from broker.cliauth import download as cliauth_download
+from broker.cliauth import views as cliviews
 from broker.directory.forms import SignInForm
 
 urlpatterns = [
@@ -24,6 +26,10 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("tokens/", tokenviews.personal_tokens, name="personal-tokens"),
     path("", include("federation.elevation.urls")),  # before the API's catch-all for unknown /api/ paths
+    path("oauth/", include("broker.cliauth.urls")),
+    path(".well-known/oauth-authorization-server", cliviews.Metadata.as_view(), name="oauth-metadata"),
+    path("terminal/", cliviews.terminal, name="terminal"),
+    path("terminal/awsbroker.tar.gz", cliauth_download.cli_archive, name="cli-archive"),
     path("", include("federation.api.urls")),
     path("", include("federation.urls")),
 ]

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from broker import audit, metrics
-from broker.apitokens.tokens import PREFIX, Caller, subject_caller
+from broker.apitokens.tokens import Caller, subject_caller
 from federation import actions, credcache, sts
 from federation.access import ElevationEnding, Entitlement, RoleNotAvailable, access_role
 from federation.credcache import CacheUnavailable, Entry, SessionSpec
@@ -152,7 +152,7 @@ def _record(
         method=delivery.credentials.method,
         access_key_id=delivery.credentials.access_key_id,
         client=caller.client_name,
-        token=f"{PREFIX}{caller.token_lookup}",
+        token=caller.token_ref,
         source=delivery.source,
         format=fmt,
         expires_at=delivery.credentials.expiration.isoformat(),

@@ -7,7 +7,8 @@ audited on its own so the trail shows what worked and what did not:
   (every session issued before now is refused by AWS from now on), forget the
   role's cached sessions so none is served or refreshed again. New sessions
   can be issued at once, to whoever still holds a grant.
-- ``kill_switch``: deactivate the user, revoke their personal API tokens,
+- ``kill_switch``: deactivate the user, revoke their personal API tokens
+  and end their CLI sessions (every OAuth token of the ``awsbroker`` CLI),
   forget their cached sessions, end their portal sessions and, optionally,
   deny their ``aws:SourceIdentity`` on every role they obtained credentials
   for (from the issuance ledger), which stops their live sessions in AWS.
@@ -32,6 +33,7 @@ from django.utils.module_loading import import_string
 from broker import audit
 from broker.apitokens import tokens
 from broker.apitokens.models import ApiToken
+from broker.cliauth import sessions as cli_sessions
 from federation import credcache, iam, sts
 from federation.models import ASSUME_ROLE, Issuance, Role
 
@@ -100,6 +102,11 @@ def _revoke_tokens(user: AbstractBaseUser, actor: str) -> Step:
     return Step("tokens", True, f"{count} personal token(s) revoked")
 
 
+def _end_cli_sessions(user: AbstractBaseUser, actor: str, source_ip: str | None) -> Step:
+    ended = cli_sessions.end_all_for(user, actor=actor, reason="kill switch", source_ip=source_ip)
+    return Step("cli", True, f"{ended} CLI session(s) ended")
+
+
 def _end_portal_sessions(user: AbstractBaseUser, actor: str, source_ip: str | None) -> Step:
     store = import_string(f"{settings.SESSION_ENGINE}.SessionStore")
     if not hasattr(store, "get_model_class"):
@@ -147,6 +154,7 @@ def kill_switch(
     plan: list[tuple[str, Callable[[], Step | list[Step]]]] = [
         ("account", lambda: _deactivate(user, actor, source_ip)),
         ("tokens", lambda: _revoke_tokens(user, actor)),
+        ("cli", lambda: _end_cli_sessions(user, actor, source_ip)),
         ("cache", lambda: _purge(actor, source_ip, subject=f"user:{user.pk}")),
         ("portal", lambda: _end_portal_sessions(user, actor, source_ip)),
     ]

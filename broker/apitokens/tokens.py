@@ -57,10 +57,17 @@ class Caller:
     client_name: str = ""
     max_session_seconds: int | None = None
     is_authenticated: bool = True
+    # How the audit trail names a token that is not an API token (a CLI session: ``cli:<id>``).
+    token_name: str = ""
 
     @property
     def label(self) -> str:
         return self.client_name or self.principal.username
+
+    @property
+    def token_ref(self) -> str:
+        """The token's public name for the audit trail: ``brk_<lookup>`` or the CLI session."""
+        return self.token_name or f"{PREFIX}{self.token_lookup}"
 
 
 def digest(raw: str) -> str:
@@ -187,7 +194,11 @@ def subject_caller(subject: str) -> Caller | None:
         return _caller(live[0]) if live and live[0].client.usable(now) else None
     if kind == "user":
         token = _live(ApiToken.objects.select_related("user").filter(user_id=ident, user__is_active=True))
-        return _caller(token.first()) if token.exists() else None
+        if token.exists():
+            return _caller(token.first())
+        from broker.cliauth import tokens as cli_tokens  # a person signed in from a terminal only
+
+        return cli_tokens.subject_caller(int(ident))
     return None
 
 

@@ -2,7 +2,8 @@
 
 A personal token acts as the employee (their groups decide, re-checked at
 every use), lives at most ``BROKER_PERSONAL_TOKEN_MAX_DAYS`` and is shown
-exactly once, on the answer to the POST that created it.
+exactly once, on the answer to the POST that created it. The same page lists
+the person's ``awsbroker`` CLI sessions and ends them (``broker.cliauth``).
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from django.views.decorators.http import require_http_methods
 
 from broker.apitokens import tokens
 from broker.apitokens.models import ApiToken
+from broker.cliauth import sessions as cli_sessions
+from broker.cliauth.models import CliSession
 
 LIFETIME_CHOICES = [1, 7, 30, 90]
 _MAX_ID_DIGITS = 18  # a bigint; a longer number would overflow the column, not name a token
@@ -42,13 +45,23 @@ def _create(request: HttpRequest) -> str:
     return raw
 
 
+def _posted_id(request: HttpRequest, field: str) -> int:
+    raw = request.POST[field].strip()
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= _MAX_ID_DIGITS):
+        raise BadRevokeId(f"{raw[:20]!r} is not a token id; use the button beside the token")
+    return int(raw)
+
+
 def _revoke(request: HttpRequest) -> None:
     """Revoke one of the employee's own tokens; any other id is 404, whether or not it exists."""
-    raw = request.POST["revoke"].strip()
-    if not (raw.isascii() and raw.isdigit() and len(raw) <= _MAX_ID_DIGITS):
-        raise BadRevokeId(f"{raw[:20]!r} is not a token id; use the Revoke button beside the token")
-    token = get_object_or_404(ApiToken, pk=int(raw), user=request.user)
+    token = get_object_or_404(ApiToken, pk=_posted_id(request, "revoke"), user=request.user)
     tokens.revoke(token, actor=request.user.get_username())
+
+
+def _end_cli(request: HttpRequest) -> None:
+    """End one of the employee's own terminal sign-ins (``broker.cliauth``); any other id is 404."""
+    session = get_object_or_404(CliSession, pk=_posted_id(request, "end_cli"), user=request.user)
+    cli_sessions.end(session, actor=request.user.get_username(), reason="ended on the tokens page")
 
 
 @login_required
@@ -59,12 +72,15 @@ def personal_tokens(request: HttpRequest) -> HttpResponse:
     try:
         if request.method == "POST" and "revoke" in request.POST:
             _revoke(request)
+        elif request.method == "POST" and "end_cli" in request.POST:
+            _end_cli(request)
         elif request.method == "POST":
             context["new_token"] = _create(request)
     except ValueError as exc:
         context["error"] = str(exc)
         status = 400 if isinstance(exc, BadRevokeId) else 200
     context["tokens"] = ApiToken.objects.filter(user=request.user, revoked_at__isnull=True)
+    context["cli_sessions"] = cli_sessions.live_for(request.user)
     response = render(request, "broker/tokens.html", context, status=status)
     response["Cache-Control"] = "no-store"
     return response

@@ -2,10 +2,12 @@
 
 ``Authorization: Bearer brk_...`` from scripts, and the bare token from AWS
 SDKs (``AWS_CONTAINER_AUTHORIZATION_TOKEN`` is sent as the header's whole
-value). Verification is ``broker.apitokens.tokens``; this class only adapts
-it to DRF. Before any token is looked up, an address over its limit of
-failed authentications is refused with 429 (``broker.apitokens.failures``),
-and every refusal is counted there, to be audited once per address and window.
+value). Verification is ``broker.apitokens.tokens`` for API tokens and
+``broker.cliauth.tokens`` for the CLI's OAuth access tokens (``brka_...``,
+acting as the person who signed in); this class only adapts them to DRF.
+Before any token is looked up, an address over its limit of failed
+authentications is refused with 429 (``broker.apitokens.failures``), and
+every refusal is counted there, to be audited once per address and window.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from rest_framework.authentication import BaseAuthentication
 from rest_framework.request import Request
 
 from broker.apitokens import failures, tokens
+from broker.cliauth import tokens as cli_tokens
 from broker.netaddr import client_ip
 from federation.api.errors import REALM, ApiError, TooManyFailures
 
@@ -35,8 +38,10 @@ class TokenAuthentication(BaseAuthentication):
         header = request.META.get("HTTP_AUTHORIZATION", "")
         if not header.strip():
             return None  # no token: the permission check answers 401, and the error handler counts it
+        raw = raw_token(header)
+        verify = cli_tokens.verify if cli_tokens.looks_like(raw) else tokens.verify
         try:
-            caller = tokens.verify(raw_token(header), source_ip=source_ip)
+            caller = verify(raw, source_ip=source_ip)
         except tokens.TokenRefused as refused:
             failures.refused(source_ip, token=refused.token, reason=refused.code)
             raise ApiError(refused.status, refused.code, str(refused)) from None
@@ -56,5 +61,8 @@ class TokenScheme(OpenApiAuthenticationExtension):
         return {
             "type": "http",
             "scheme": "bearer",
-            "description": "An API token (brk_...): 'Bearer <token>', or the bare token as AWS SDKs send it.",
+            "description": (
+                "An API token (brk_...) or an awsbroker CLI access token (brka_...): "
+                "'Bearer <token>', or the bare token as AWS SDKs send it."
+            ),
         }

@@ -1,0 +1,5 @@
+import sys
+
+from awsbroker.main import main
+
+sys.exit(main())
