@@ -5,6 +5,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from broker import health, metrics, tokenviews
+from federation.apidocs import views as apidocs
 from broker.directory.forms import SignInForm
 
 urlpatterns = [
@@ -21,6 +22,13 @@ urlpatterns = [
     path("metrics", metrics.metrics, name="metrics"),
     path("admin/", admin.site.urls),
     path("tokens/", tokenviews.personal_tokens, name="personal-tokens"),
+    path("api/docs/", apidocs.reference, name="api-docs"),
     path("", include("federation.api.urls")),
     path("", include("federation.urls")),
 ]
+
+# Styled error cards for every status (broker/errorpages.py).
+handler400 = "broker.errorpages.bad_request"
+handler403 = "broker.errorpages.permission_denied"
+handler404 = "broker.errorpages.not_found"
+handler500 = "broker.errorpages.server_error"

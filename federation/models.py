@@ -192,3 +192,7 @@ class Issuance(models.Model):
 
     def __str__(self) -> str:
         return f"{self.access_key_id} for {self.username} as {self.role_alias}"
+
+
+# Favourite and recent roles (the portal's shortcuts) live in their own package; imported so Django finds them.
+from federation.shortcuts.models import FavouriteRole, RecentRole  # noqa: E402,F401
