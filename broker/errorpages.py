@@ -19,9 +19,17 @@ from django.template.loader import render_to_string
 from broker.logformat import request_id
 
 PAGES: dict[int, tuple[str, str, str]] = {
-    400: ("bad_request", "Bad request", "The broker could not understand this request. Go back and try again."),
+    400: (
+        "bad_request",
+        "Bad request",
+        "The broker could not understand this request. Go back and try again.",
+    ),
     403: ("forbidden", "Not allowed", "You do not have access to this page."),
-    404: ("not_found", "Page not found", "There is no page at this address. Check the link, or start again from your roles."),
+    404: (
+        "not_found",
+        "Page not found",
+        "There is no page at this address. Check the link, or start again from your roles.",
+    ),
     405: (
         "method_not_allowed",
         "This page opens from a button",
@@ -40,7 +48,13 @@ _MACHINE_PATHS = ("/api/", "/healthz", "/readyz", "/metrics", "/saml/acs/", "/st
 
 def problem(status: int, detail: str = "") -> dict[str, Any]:
     code, title, default = PAGES.get(status, PAGES[400] if status < 500 else PAGES[500])
-    return {"status": status, "code": code, "title": title, "detail": detail or default, "reference": request_id.get()}
+    return {
+        "status": status,
+        "code": code,
+        "title": title,
+        "detail": detail or default,
+        "reference": request_id.get(),
+    }
 
 
 def page(request: HttpRequest, status: int, detail: str = "", **overrides: str) -> HttpResponse:

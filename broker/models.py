@@ -32,6 +32,9 @@ class AuditEvent(models.Model):
         USER_DEACTIVATED = "user.deactivated", "User deactivated (kill switch)"
         SESSIONS_ENDED = "user.signed_out", "Portal sessions ended"
         AUDIT_EXPORTED = "audit.exported", "Audit trail exported"
+        MFA_VERIFIED = "mfa.verified", "Second factor verified"
+        MFA_FAILED = "mfa.failed", "Second factor refused"
+        MFA_REMOVED = "mfa.removed", "Authenticator removed"
 
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     action = models.CharField(max_length=40, choices=Action.choices, db_index=True)

@@ -52,7 +52,8 @@ def portal(request: HttpRequest) -> HttpResponse:
     everything = entitlements(principal_for(request.user))
     mine = [e for e in everything if not query or _matches(e, query)]
     accounts = [
-        (account, _with_options(list(items))) for account, items in groupby(mine, key=lambda e: e.role.account)
+        (account, _with_options(list(items)))
+        for account, items in groupby(mine, key=lambda e: e.role.account)
     ]
     context = {
         "accounts": accounts,

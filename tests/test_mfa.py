@@ -55,7 +55,7 @@ def test_enrolment_shows_a_qr_code_and_the_secret_and_confirms_with_a_code(alice
     page = alice_client.get("/mfa/enrol/")
     body = page.content.decode()
     assert page.status_code == 200 and page["Cache-Control"] == "no-store"
-    assert "<svg" in body and "<script" not in body.split("<main>")[1]
+    assert "<svg" in body and "<script" not in body.split("<main")[1].split("</main>")[0]
     secret = secret_of(body)
     assert not TOTPDevice.objects.filter(user=alice, confirmed=True).exists()
 
@@ -110,7 +110,9 @@ def test_with_a_device_the_password_is_followed_by_a_code(alice, client):
     assert done.status_code == 302 and done["Location"] == "/?q=sandbox"
     assert "sandbox-admin" in client.get("/?q=sandbox").content.decode()
     event = AuditEvent.objects.filter(actor="alice", method="totp").get()
-    assert event.outcome == "ok"
+    assert (event.action, event.outcome) == ("mfa.verified", "ok")
+    # One sign-in is one "signin" row; the code is its own row, not a second sign-in.
+    assert AuditEvent.objects.filter(action="signin", actor="alice").count() == 1
 
 
 @pytest.mark.django_db
@@ -120,7 +122,7 @@ def test_a_wrong_code_is_refused_audited_and_leaves_the_session_unverified(alice
     page = verify(client, "123456")
     assert page.status_code == 200 and "That code is not valid" in page.content.decode()
     assert client.get("/")["Location"].startswith("/mfa/verify/")
-    assert AuditEvent.objects.filter(action="signin.failed", actor="alice", method="totp").exists()
+    assert AuditEvent.objects.filter(action="mfa.failed", actor="alice", method="totp").exists()
 
 
 @pytest.mark.django_db
@@ -177,7 +179,7 @@ def test_a_role_that_needs_mfa_is_refused_without_it_and_points_to_enrolment(san
 @pytest.mark.django_db
 def test_a_role_that_needs_mfa_works_after_the_code(aws, sandbox_needs_mfa, alice):
     client = signed_in(alice, mfa=True)
-    assert client.post("/roles/sandbox-admin/credentials/", {"duration": "900"}).status_code == 200
+    assert client.post("/roles/sandbox-admin/credentials/", {"duration": "900"}).status_code == 303
     assert client.post("/roles/prod-developer/console/").status_code == 302
 
 
@@ -189,7 +191,7 @@ def test_another_grant_of_the_same_role_without_mfa_still_gives_it(
 
     other = Grant.objects.create(group=Group.objects.create(name="sandboxers"), role=sandbox_needs_mfa.role)
     alice.groups.add(other.group)
-    assert alice_client.post("/roles/sandbox-admin/credentials/", {"duration": "900"}).status_code == 200
+    assert alice_client.post("/roles/sandbox-admin/credentials/", {"duration": "900"}).status_code == 303
 
 
 @pytest.mark.django_db
@@ -207,7 +209,7 @@ def test_single_sign_on_users_bring_their_idps_mfa(aws, sandbox_needs_mfa, alice
     client = Client()
     client.force_login(alice, backend=SAML_BACKEND)
     assert client.session[BACKEND_SESSION_KEY] == SAML_BACKEND
-    assert client.post("/roles/sandbox-admin/credentials/", {"duration": "900"}).status_code == 200
+    assert client.post("/roles/sandbox-admin/credentials/", {"duration": "900"}).status_code == 303
     assert "identity provider" in client.get("/mfa/enrol/").content.decode()
     assert not TOTPDevice.objects.filter(user=alice).exists()
 

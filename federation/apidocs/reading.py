@@ -58,7 +58,9 @@ def _resolve(schema: dict[str, Any], components: dict[str, Any]) -> tuple[str, d
 def type_name(schema: dict[str, Any], components: dict[str, Any]) -> str:
     name, target = _resolve(schema, components)
     if "oneOf" in target or "anyOf" in target:
-        return " or ".join(type_name(option, components) for option in target.get("oneOf", target.get("anyOf")))
+        return " or ".join(
+            type_name(option, components) for option in target.get("oneOf", target.get("anyOf"))
+        )
     if "enum" in target:
         return "one of " + ", ".join(str(value) for value in target["enum"] if value is not None)
     if target.get("type") == "array":
@@ -91,7 +93,9 @@ def _body(status: str, answer: dict[str, Any], components: dict[str, Any]) -> Bo
     schema = next(iter(content.values()), {}).get("schema") if content else None
     if not schema:
         return Body(status, answer.get("description", ""), "no body")
-    return Body(status, answer.get("description", ""), type_name(schema, components), fields_of(schema, components))
+    return Body(
+        status, answer.get("description", ""), type_name(schema, components), fields_of(schema, components)
+    )
 
 
 def _parameters(operation: dict[str, Any], components: dict[str, Any]) -> list[Field]:
@@ -124,8 +128,10 @@ def operations(document: dict[str, Any]) -> list[Operation]:
                     anchor=operation.get("operationId") or f"{method}-{path}",
                     parameters=_parameters(operation, components),
                     request=_body("request", body, components) if body else None,
-                    responses=[_body(status, answer, components)
-                               for status, answer in operation.get("responses", {}).items()],  # fmt: skip
+                    responses=[
+                        _body(status, answer, components)
+                        for status, answer in operation.get("responses", {}).items()
+                    ],  # fmt: skip
                 )
             )
     return found
