@@ -71,6 +71,4 @@ def _refuse_unknown(element: dict[str, Any], allowed: tuple[str, ...], where: st
     """A misspelt element would be refused by STS after a round trip: name it here instead."""
     unknown = [key for key in element if key not in allowed]
     if unknown:
-        raise PolicyError(
-            f"{where} has an element AWS does not know: {unknown[0]!r} (allowed: {', '.join(allowed)})"
-        )
+        raise PolicyError(f"{where} has an element AWS does not know: {unknown[0]!r} (allowed: {', '.join(allowed)})")

@@ -71,9 +71,7 @@ UNKNOWN_AT_EACH_LEVEL = [
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(
-    ("level", "text", "fault"), UNKNOWN_AT_EACH_LEVEL, ids=[c[0] for c in UNKNOWN_AT_EACH_LEVEL]
-)
+@pytest.mark.parametrize(("level", "text", "fault"), UNKNOWN_AT_EACH_LEVEL, ids=[c[0] for c in UNKNOWN_AT_EACH_LEVEL])
 def test_it_refuses_an_unknown_key_at_each_level(tmp_path, loaded, level, text, fault):
     assert fault in refused(tmp_path, text)
 
