@@ -6,7 +6,7 @@ from typing import Any
 
 import yaml
 
-from federation.models import AwsAccount, Grant, Role
+from federation.models import AwsAccount, Grant, Role, default_method
 
 
 def export() -> dict[str, Any]:
@@ -17,6 +17,8 @@ def export() -> dict[str, Any]:
         else:
             entry["account"] = role.account.account_id
             entry["federation_policy"] = role.federation_policy
+        if role.method != default_method(role.arn):
+            entry["method"] = role.method
         entry["max_session_seconds"] = role.max_session_seconds
         if role.description:
             entry["description"] = role.description
@@ -40,6 +42,7 @@ def export() -> dict[str, Any]:
                 "id": a.account_id,
                 "name": a.name,
                 **({"partition": a.partition} if a.partition != "aws" else {}),
+                **({"saml_provider_arn": a.saml_provider_arn} if a.saml_provider_arn else {}),
             }
             for a in AwsAccount.objects.order_by("account_id")
         ],

@@ -16,7 +16,15 @@ from django.db import transaction
 
 from federation.grantsfile.reader import Reader, parse
 from federation.grantsfile.schema import check_document
-from federation.models import AwsAccount, Grant, Role
+from federation.models import (
+    METHODS,
+    UNSUPPORTED_METHODS,
+    AwsAccount,
+    Grant,
+    Role,
+    default_method,
+    unsupported_method,
+)
 from federation.partitions import ROLE_ARN
 
 
@@ -32,9 +40,7 @@ class Summary:
         return "{} created, {} updated, {} unchanged, {} deleted".format(*counts)
 
 
-def _save(
-    obj: Any, reader: Reader, path: str, summary: Summary, *, exclude: list[str] | None = None
-) -> None:
+def _save(obj: Any, reader: Reader, path: str, summary: Summary, *, exclude: list[str] | None = None) -> None:
     try:
         obj.full_clean(exclude=exclude, validate_unique=False)
     except ValidationError as exc:
@@ -62,7 +68,11 @@ def _load_accounts(data: dict[str, Any], reader: Reader, summary: Summary) -> di
     accounts: dict[str, AwsAccount] = {}
     for path, item in reader.items(data, "accounts"):
         account_id = reader.text(item, path, "id")
-        values = {"name": reader.text(item, path, "name"), "partition": item.get("partition", "aws")}
+        values = {
+            "name": reader.text(item, path, "name"),
+            "partition": item.get("partition", "aws"),
+            "saml_provider_arn": reader.text(item, path, "saml_provider_arn", required=False),
+        }
         account = _upsert(AwsAccount, {"account_id": account_id}, values, summary)
         _save(account, reader, path, summary)
         accounts[account_id] = account
@@ -85,6 +95,19 @@ def _role_account(
     return account
 
 
+def _method(item: dict[str, Any], path: str, reader: Reader) -> str:
+    """The role's ``method``: the contract's default when absent, a known and supported one when given."""
+    method = reader.text(item, path, "method", required=False)
+    if not method:
+        return default_method(reader.text(item, path, "arn", required=False))
+    if method in UNSUPPORTED_METHODS:
+        raise reader.fail(f"{path}.method", unsupported_method(method))
+    known = [name for name, _ in METHODS]
+    if method not in known:
+        raise reader.fail(f"{path}.method", f"unknown method {method!r}; one of: {', '.join(known)}")
+    return method
+
+
 def _load_roles(
     data: dict[str, Any], reader: Reader, accounts: dict[str, AwsAccount], summary: Summary, *, prune: bool
 ) -> dict[str, Role]:
@@ -96,6 +119,7 @@ def _load_roles(
         values = {
             "account": _role_account(item, path, reader, accounts, prune=prune),
             "arn": reader.text(item, path, "arn", required=False),
+            "method": _method(item, path, reader),
             "federation_policy": reader.mapping(item, path, "federation_policy"),
             "max_session_seconds": reader.number(item, path, "max_session_seconds") or 3600,
             "description": reader.text(item, path, "description", required=False),

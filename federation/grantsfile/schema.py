@@ -33,10 +33,18 @@ class Level:
 
 
 TOP = Level(("accounts", "roles", "grants"))
-ACCOUNT = Level(("id", "name", "partition"), later={"saml_provider_arn": "keyless SAML federation"})
+ACCOUNT = Level(("id", "name", "partition", "saml_provider_arn"))
 ROLE = Level(
-    ("alias", "arn", "account", "max_session_seconds", "description", "federation_policy", "session_tags"),
-    later={"method": "role methods (saml, web_identity)"},
+    (
+        "alias",
+        "arn",
+        "account",
+        "method",
+        "max_session_seconds",
+        "description",
+        "federation_policy",
+        "session_tags",
+    ),
 )
 GRANT = Level(
     ("group", "role", "session_seconds", "session_policy", "require_mfa"),
@@ -73,7 +81,9 @@ def _check_policy(reader: Reader, policy: Any, path: str) -> None:
                 check_keys(reader, statement, f"{path}.Statement[{index}]", STATEMENT)
 
 
-def _check_list(reader: Reader, data: dict[str, Any], key: str, level: Level, policies: tuple[str, ...]) -> None:
+def _check_list(
+    reader: Reader, data: dict[str, Any], key: str, level: Level, policies: tuple[str, ...]
+) -> None:
     for path, item in reader.items(data, key):
         check_keys(reader, item, path, level)
         for name in policies:
