@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('federation', '0004_account_admin_role_arn'),
+        ('federation', '0005_role_method'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
