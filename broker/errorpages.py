@@ -33,13 +33,14 @@ PAGES: dict[int, tuple[str, str, str]] = {
     405: (
         "method_not_allowed",
         "This page opens from a button",
-        "This address answers a form, not a link or a reload. Go back to your roles and use the button there.",
+        "This address answers a form, not a link or a reload. "
+        "Go back to your roles and use the button there.",
     ),
     500: (
         "server_error",
         "Something went wrong",
-        "The broker hit an error it did not expect and logged it. Try again in a moment; if it keeps happening, "
-        "tell your AWS administrators and give them the reference below.",
+        "The broker hit an error it did not expect and logged it. Try again in a moment; "
+        "if it keeps happening, tell your AWS administrators and give them the reference below.",
     ),
 }
 # Answers that keep their own (empty) body: machine endpoints and Django's own redirects.

@@ -5,8 +5,8 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from broker import health, metrics, tokenviews
-from federation.apidocs import views as apidocs
 from broker.directory.forms import SignInForm
+from federation.apidocs import views as apidocs
 
 urlpatterns = [
     path(

@@ -247,14 +247,18 @@ def test_staff_without_a_device_are_sent_to_enrol_before_the_admin(admin_user):
 
 
 @pytest.mark.django_db
-def test_staff_signing_in_on_the_admin_form_are_asked_for_their_code(admin_user, client):
+def test_staff_signing_in_for_the_admin_are_asked_for_their_code(admin_user, client):
     device = totp_device(admin_user)
-    signed = client.post("/admin/login/?next=/admin/", {"username": "admin", "password": PASSWORD})
+    door = client.get("/admin/", follow=True)
+    assert door.redirect_chain[-1][0] == "/login/?next=%2Fadmin%2F"  # the portal's sign-in, one for both
+    signed = client.post(
+        "/login/?next=/admin/", {"username": "admin", "password": PASSWORD, "next": "/admin/"}
+    )
     assert signed["Location"] == "/admin/"
     asked = client.get("/admin/", follow=True)
     assert asked.redirect_chain[-1][0] == "/mfa/verify/?next=%2Fadmin%2F"
     assert verify(client, totp_code(device), "/admin/")["Location"] == "/admin/"
-    assert "Site administration" in client.get("/admin/").content.decode()
+    assert "AWS identity broker · administration" in client.get("/admin/").content.decode()
 
 
 @pytest.mark.django_db

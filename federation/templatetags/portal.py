@@ -4,19 +4,14 @@ from __future__ import annotations
 
 from django import template
 
-register = template.Library()
+from broker.labels import method_words
 
-METHOD_LABELS = {
-    "assume_role": "IAM role",
-    "federation_token": "Federated user",
-    "saml": "IAM role via SSO",
-    "web_identity": "IAM role via your identity provider",
-}
+register = template.Library()
 
 
 @register.filter
 def method_label(method: str) -> str:
-    return METHOD_LABELS.get(method, method.replace("_", " "))
+    return method_words(method)
 
 
 @register.filter

@@ -79,7 +79,7 @@ def test_an_admin_enrols_mfa_and_adds_a_grant_in_the_admin(browser, grants):
     browser.type("#id_password", PASSWORD)
     browser.find("input[type=submit]").click()
     enrol_with_an_authenticator(browser)  # the admin wants a second factor from staff
-    browser.wait_for_text("Site administration")
+    browser.wait_for_text("Accounts, roles, grants and the audit trail")
 
     browser.open("/admin/auth/group/add/")
     browser.type("#id_name", "data-team")
