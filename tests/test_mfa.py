@@ -270,3 +270,48 @@ def test_the_admin_opens_for_verified_staff(admin_user):
 def test_metrics_answer_staff_sessions_only_after_the_code(admin_user):
     assert signed_in(admin_user, mfa=False).get("/metrics").status_code == 403
     assert signed_in(admin_user).get("/metrics").status_code == 200
+
+
+# --- the MFA page for someone enrolled ------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_an_enrolled_person_sees_status_with_replace_remove_and_cancel(alice):
+    totp_device(alice)
+    page = signed_in(alice, mfa=True).get("/mfa/enrol/").content.decode()
+    assert "Two-step sign-in" in page and "On:" in page
+    assert 'href="/mfa/enrol/?replace=1"' in page and ">Cancel</a>" in page
+    assert 'action="/mfa/remove/"' in page
+    assert "<svg" not in page  # no new secret is made just for looking
+
+
+@pytest.mark.django_db
+def test_replacing_still_shows_a_qr_code_with_an_accessible_name_and_a_cancel(alice):
+    totp_device(alice)
+    page = signed_in(alice, mfa=True).get("/mfa/enrol/?replace=1").content.decode()
+    assert 'role="img" aria-label="QR code' in page and "<svg" in page
+    assert "keep the authenticator you have" in page
+
+
+@pytest.mark.django_db
+def test_removing_the_authenticator_needs_a_current_code(alice, settings):
+    settings.OTP_TOTP_THROTTLE_FACTOR = 0
+    device = totp_device(alice)
+    client = signed_in(alice, mfa=True)
+    refused = client.post("/mfa/remove/", {"code": "000000"})
+    assert refused.status_code == 400 and "That code is not valid" in refused.content.decode()
+    assert TOTPDevice.objects.filter(user=alice).exists()
+
+    done = client.post("/mfa/remove/", {"code": totp_code(device, steps_ahead=1)})
+    assert done.status_code == 302 and done["Location"] == "/mfa/enrol/?removed=1"
+    assert not TOTPDevice.objects.filter(user=alice, confirmed=True).exists()
+    assert AuditEvent.objects.filter(action="mfa.removed", actor="alice").exists()
+
+
+@pytest.mark.django_db
+def test_removal_is_a_post_and_needs_the_code_step_first(alice):
+    totp_device(alice)
+    unverified = signed_in(alice, mfa=False)
+    response = unverified.post("/mfa/remove/", {"code": "123456"})
+    assert response.status_code == 302 and response["Location"].startswith("/mfa/verify/")
+    assert TOTPDevice.objects.filter(user=alice).exists()

@@ -141,6 +141,8 @@ def remove(request: HttpRequest) -> HttpResponse:
     device = policy.device_for(request.user)
     if device is None or policy.signed_in_with_saml(request):
         return HttpResponseRedirect(reverse("mfa-enrol"))
+    if not policy.factor(request):  # the sign-in's own code first, then the one that confirms removal
+        return _to("mfa-verify", reverse("mfa-enrol"))
     form = CodeForm(request.POST)
     if not _check(request, device, form, "remove"):
         return _status_page(request, form, reverse("portal"), status=400)
