@@ -13,7 +13,13 @@ $(STAMP): requirements.txt requirements-dev.txt
 	$(PY) -m pip install -q -r requirements-dev.txt
 	touch $(STAMP)
 
-install: $(STAMP)
+# axe-core for the browser suite's accessibility pass: from the committed lock file, into devtools/a11y/.
+AXE := devtools/a11y/node_modules/axe-core/axe.min.js
+$(AXE): devtools/a11y/package.json devtools/a11y/package-lock.json
+	cd devtools/a11y && npm ci --no-audit --no-fund --ignore-scripts
+	touch $(AXE)
+
+install: $(STAMP) $(AXE)
 
 run: install
 	$(PY) -m devtools.run
@@ -50,4 +56,4 @@ bench: install
 	$(PY) bench/run.py
 
 clean:
-	rm -rf $(VENV) .demo db.sqlite3 staticfiles
+	rm -rf $(VENV) .demo db.sqlite3 staticfiles devtools/a11y/node_modules

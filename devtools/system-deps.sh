@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install the Debian packages the broker's tests and demo run against, when missing.
 # Real parts, not stand-ins: slapd for LDAP, xmlsec1 for SAML signatures,
-# Chromium for end-to-end tests, docker-compose to validate the compose file.
+# Chromium for end-to-end tests (and npm for axe-core, its accessibility pass),
+# docker-compose to validate the compose file.
 set -euo pipefail
 
 need=()
@@ -12,6 +13,8 @@ for pkg in slapd ldap-utils libldap2-dev libsasl2-dev xmlsec1 libxmlsec1-dev pkg
            redis-server chromium chromium-driver docker-compose; do
   have_pkg "$pkg" || need+=("$pkg")
 done
+# npm may come with a nodejs build of its own rather than Debian's npm package: ask for the command.
+have_cmd npm || need+=(nodejs npm)
 
 if [ ${#need[@]} -eq 0 ]; then
   exit 0

@@ -66,7 +66,8 @@
     var when = new Date(el.getAttribute("datetime"));
     if (!isNaN(when)) {
       el.textContent = when.toLocaleString(undefined, {
-        dateStyle: "medium", timeStyle: "short", timeZoneName: "short"
+        year: "numeric", month: "short", day: "numeric", hour: "2-digit", minute: "2-digit",
+        timeZoneName: "short"
       });
     }
   });
