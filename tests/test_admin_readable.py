@@ -84,6 +84,16 @@ def test_hours_are_stored_as_seconds_and_blank_policy_as_none(admin_client):
     assert (grant.session_seconds, grant.session_policy) == (5400, None)
 
 
+def refused_grant(admin_client, **fields: str) -> str:  # type: ignore[no-untyped-def]
+    """Post a new grant with ``fields``; it must be refused on the form, nothing saved. The page."""
+    group = Group.objects.create(name="newcomers")
+    role = Role.objects.get(alias="prod-developer")
+    response = admin_client.post(f"/admin/auth/group/{group.pk}/change/", grant_form(group, role, **fields))
+    assert response.status_code == 200
+    assert not Grant.objects.filter(group=group).exists()
+    return response.content.decode()
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     ("hours", "message"),
@@ -95,38 +105,19 @@ def test_hours_are_stored_as_seconds_and_blank_policy_as_none(admin_client):
     ],
 )
 def test_hours_outside_aws_bounds_are_refused_in_hours(admin_client, hours, message):
-    group = Group.objects.create(name="newcomers")
-    role = Role.objects.get(alias="prod-developer")
-    response = admin_client.post(
-        f"/admin/auth/group/{group.pk}/change/", grant_form(group, role, session_seconds=hours)
-    )
-    assert response.status_code == 200 and message in response.content.decode()
-    assert not Grant.objects.filter(group=group).exists()
+    assert message in refused_grant(admin_client, session_seconds=hours)
 
 
 @pytest.mark.django_db
 def test_broken_json_names_the_line_and_changes_nothing(admin_client):
-    group = Group.objects.create(name="newcomers")
-    role = Role.objects.get(alias="prod-developer")
-    broken = '{\n  "Version": "2012-10-17",\n  "Statement": [\n}'
-    response = admin_client.post(
-        f"/admin/auth/group/{group.pk}/change/", grant_form(group, role, session_policy=broken)
-    )
-    page = response.content.decode()
-    assert response.status_code == 200 and "Not valid JSON" in page and "line 4" in page
-    assert not Grant.objects.filter(group=group).exists()
+    page = refused_grant(admin_client, session_policy='{\n  "Version": "2012-10-17",\n  "Statement": [\n}')
+    assert "Not valid JSON" in page and "line 4" in page
 
 
 @pytest.mark.django_db
 def test_a_policy_iam_would_refuse_is_refused_with_the_reason(admin_client):
-    group = Group.objects.create(name="newcomers")
-    role = Role.objects.get(alias="prod-developer")
     bad = '{"Version": "2012-10-17", "Statement": [{"Effect": "Maybe", "Action": "*", "Resource": "*"}]}'
-    response = admin_client.post(
-        f"/admin/auth/group/{group.pk}/change/", grant_form(group, role, session_policy=bad)
-    )
-    assert response.status_code == 200 and "Effect" in response.content.decode()
-    assert not Grant.objects.filter(group=group).exists()
+    assert "Effect" in refused_grant(admin_client, session_policy=bad)
 
 
 # --- the Role page ------------------------------------------------------------------------
