@@ -4,7 +4,8 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from broker import health, metrics, tokenviews
+from broker import health, metrics
+from broker.apitokens import views as tokenviews
 from broker.directory.forms import SignInForm
 from federation.apidocs import views as apidocs
 
@@ -27,7 +28,7 @@ urlpatterns = [
     path("", include("federation.urls")),
 ]
 
-# Styled error cards for every status (broker/errorpages.py).
+# Styled error cards for every status (broker/errorpages.py); a body over Django's limits is a 413.
 handler400 = "broker.errorpages.bad_request"
 handler403 = "broker.errorpages.permission_denied"
 handler404 = "broker.errorpages.not_found"
