@@ -19,7 +19,12 @@ $(AXE): devtools/a11y/package.json devtools/a11y/package-lock.json
 	cd devtools/a11y && npm ci --no-audit --no-fund --ignore-scripts
 	touch $(AXE)
 
-install: $(STAMP) $(AXE)
+# The OIDC provider of the demo and tests (npm oidc-provider), from the committed lock file.
+OIDC_NODE := devtools/oidc/node_modules/.package-lock.json
+$(OIDC_NODE): devtools/oidc/package.json devtools/oidc/package-lock.json
+	cd devtools/oidc && npm ci --no-audit --no-fund --silent
+
+install: $(STAMP) $(AXE) $(OIDC_NODE)
 
 run: install
 	$(PY) -m devtools.run

@@ -15,7 +15,7 @@ from broker import audit
 from broker.adminfilters import MethodFilter, outcome_badge, text_filter, timestamp
 from broker.auditexport import stream
 from broker.labels import method_words
-from broker.models import AuditEvent
+from broker.models import AuditEvent, ExternalIdentity
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -85,3 +85,13 @@ class AuditEventAdmin(ReadOnlyAdmin):
 
 # API clients and tokens (their own module, registered on import).
 from broker.apitokens import admin as apitokens_admin  # noqa: E402,F401
+
+
+class ExternalIdentityInline(admin.TabularInline):
+    """On a user: the OIDC accounts linked to them. Adding one lets that person sign in here."""
+
+    model = ExternalIdentity
+
+    extra = 0
+    fields = ["issuer", "subject", "created_at"]
+    readonly_fields = ["created_at"]

@@ -11,6 +11,9 @@ from typing import Any
 
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django.utils import timezone
+
+from broker.models import DirectoryProfile
 
 
 @transaction.atomic
@@ -20,3 +23,14 @@ def mirror_groups(user: Any, names: Iterable[str]) -> set[str]:
     groups = [Group.objects.get_or_create(name=name)[0] for name in sorted(wanted)]
     user.groups.set(groups)
     return wanted
+
+
+@transaction.atomic
+def mirror_sign_in(user: Any, *, source: str, groups: Iterable[str], attributes: dict[str, str]) -> Any:
+    """What an identity provider said at sign-in: the groups (removals too), and the attributes
+    kept for session tags, stamped now so the access decision knows how fresh they are."""
+    mirror_groups(user, groups)
+    DirectoryProfile.objects.update_or_create(
+        user=user, defaults={"source": source, "attributes": attributes, "groups_checked_at": timezone.now()}
+    )
+    return user

@@ -25,6 +25,7 @@ class AuditEvent(models.Model):
         TOKEN_CREATED = "apitoken.created", "API token created"
         TOKEN_REVOKED = "apitoken.revoked", "API token revoked"
         SAML_REFUSED = "saml.refused", "SAML response refused"
+        OIDC_REFUSED = "oidc.refused", "OpenID Connect sign-in refused"
         CLIENT_CHANGED = "apiclient.changed", "API client changed"
         ROLE_SESSIONS_REVOKED = "role.revoked", "Role sessions revoked (AWSRevokeOlderSessions)"
         SOURCE_IDENTITY_DENIED = "role.denied_user", "User denied on a role (aws:SourceIdentity)"
@@ -71,3 +72,4 @@ class DirectoryProfile(models.Model):
 
 # API clients and tokens live in their own package (broker/apitokens/); imported here so Django finds them.
 from broker.apitokens.models import ApiClient, ApiToken  # noqa: E402,F401
+from broker.identities import ExternalIdentity  # noqa: E402,F401

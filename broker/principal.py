@@ -6,6 +6,7 @@ so that the access decision never needs to know how the caller signed in.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,9 +19,11 @@ class Principal:
     kind: str = "user"
     # This sign-in showed a second factor: a TOTP code, or the SAML IdP's own MFA.
     mfa: bool = False
+    # Returns the person's live OIDC ID token (web identity roles); None when the sign-in has none.
+    web_identity: Callable[[], str] | None = field(default=None, compare=False, repr=False)
 
     @classmethod
-    def from_user(cls, user: Any) -> Principal:
+    def from_user(cls, user: Any, *, web_identity: Callable[[], str] | None = None) -> Principal:
         profile = getattr(user, "directory", None) if hasattr(user, "directory") else None
         return cls(
             username=user.get_username(),
@@ -28,10 +31,11 @@ class Principal:
             attributes=dict(profile.attributes) if profile else {},
             # Set on request.user by broker.mfa.middleware; a user loaded any other way has none.
             mfa=bool(getattr(user, "mfa_factor", "")),
+            web_identity=web_identity,
         )
 
 
-def principal_for(user: Any) -> Principal:
+def principal_for(user: Any, *, web_identity: Callable[[], str] | None = None) -> Principal:
     """The principal behind a signed-in user, as the access decision must see it now.
 
     Identity sources that can change behind our back (a directory) re-check
@@ -43,4 +47,4 @@ def principal_for(user: Any) -> Principal:
     from broker.directory.recheck import recheck_groups
 
     recheck_groups(user)
-    return Principal.from_user(user)
+    return Principal.from_user(user, web_identity=web_identity)

@@ -13,13 +13,16 @@ import re
 
 _CREDENTIAL_NAMES = (
     "SecretAccessKey|SessionToken|Token|sessionKey|sessionToken|SigninToken|SAMLResponse|"
-    "aws_secret_access_key|aws_session_token|password"
+    "aws_secret_access_key|aws_session_token|password|"
+    # OpenID Connect: tokens, the client secret and the PKCE verifier (botocore logs WebIdentityToken).
+    "id_token|access_token|refresh_token|client_secret|code_verifier|WebIdentityToken"
 )
 _PATTERNS = [
     # Query or form parameters that carry a credential.
     re.compile(
         r"(?i)((?:SigninToken|Session|SessionToken|SAMLResponse|sessionKey|sessionToken|SecretAccessKey|"
-        r"password|otp_token)=)[^&\s\"']+"
+        r"password|otp_token|WebIdentityToken|id_token|id_token_hint|access_token|refresh_token|"
+        r"client_secret|code_verifier)=)[^&\s\"']+"
     ),
     # JSON members and Python dict items (botocore logs parsed answers) that carry a credential.
     re.compile(rf"(?i)([\"'](?:{_CREDENTIAL_NAMES})[\"']\s*:\s*b?[\"'])[^\"']+"),
@@ -28,6 +31,8 @@ _PATTERNS = [
     # Request headers botocore logs at DEBUG: the session token, and the signature (replayable for minutes).
     re.compile(r"(?i)(X-Amz-Security-Token[\"']?\s*[:=]\s*b?[\"']?)[^\"'\s,}]+"),
     re.compile(r"(Signature=)[0-9a-f]{64}"),
+    # A JWT (an OIDC ID or access token) printed bare: header and claims are base64url JSON.
+    re.compile(r"()eyJ[A-Za-z0-9_-]+\.eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*"),
     # The broker's API tokens: keep the public lookup part, drop the secret.
     re.compile(r"(brk_[0-9a-f]{12}_)[A-Za-z0-9_-]+"),
     # A SAML message, base64 or decoded, wherever it appears.

@@ -167,6 +167,32 @@ SAML_CACHE_ALIAS = "default"
 AUTHENTICATION_BACKENDS = [*AUTHENTICATION_BACKENDS, "broker.saml.backend.SamlBackend"]
 TEMPLATES[0]["OPTIONS"]["context_processors"].append("broker.saml.context.sso")
 
+# --- OpenID Connect sign-in (broker/oidc/) ------------------------------------
+# On when OIDC_ISSUER is set: discovery at OIDC_ISSUER/.well-known/openid-configuration,
+# the authorization code flow with PKCE (S256), state and nonce; the ID token's
+# signature (asymmetric algorithms only), iss, aud/azp, exp, iat and nonce are
+# checked. No OIDC_CLIENT_SECRET: a public client, PKCE only. OIDC people are
+# keyed by (issuer, sub) and never take over an existing account unless an admin
+# linked it. Their ID token is kept sealed in the session for web-identity roles.
+OIDC_ISSUER = envstr("OIDC_ISSUER")  # exactly as the provider writes `iss` (Auth0 ends it with /)
+OIDC_CLIENT_ID = envstr("OIDC_CLIENT_ID")
+OIDC_CLIENT_SECRET = envsecret("OIDC_CLIENT_SECRET")
+OIDC_SCOPES = envstr("OIDC_SCOPES", "openid profile email")
+OIDC_USERNAME_CLAIM = envstr("OIDC_USERNAME_CLAIM", "preferred_username")
+OIDC_GROUPS_CLAIM = envstr("OIDC_GROUPS_CLAIM", "groups")
+OIDC_DISPLAY_NAME = envstr("OIDC_DISPLAY_NAME", "OpenID Connect")
+OIDC_ALGORITHMS = envlist("OIDC_ALGORITHMS", "RS256,RS384,RS512,PS256,PS384,PS512,ES256,ES384,ES512,EdDSA")
+OIDC_MFA_ACR_VALUES = envlist("OIDC_MFA_ACR_VALUES")
+OIDC_TIMEOUT_SECONDS = envint("OIDC_TIMEOUT_SECONDS", 5, minimum=1)
+OIDC_CLOCK_SKEW_SECONDS = envint("OIDC_CLOCK_SKEW_SECONDS", 60, minimum=0)
+OIDC_USER_MAPPER = "broker.oidc.mapping.UserMapper"
+if OIDC_ISSUER:
+    from broker.oidc.config import check_settings  # noqa: E402
+
+    check_settings(issuer=OIDC_ISSUER, client_id=OIDC_CLIENT_ID, algorithms=OIDC_ALGORITHMS, debug=DEBUG)
+AUTHENTICATION_BACKENDS = [*AUTHENTICATION_BACKENDS, "broker.oidc.backend.OidcBackend"]
+TEMPLATES[0]["OPTIONS"]["context_processors"].append("broker.oidc.context.oidc")
+
 # --- Web layer -------------------------------------------------------------
 # HTTPS settings follow BROKER_BASE_URL: an https portal gets HSTS, secure
 # cookies and a redirect to https (health probes excepted). Behind a proxy

@@ -19,6 +19,7 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("saml/", include("broker.saml.urls")),
+    path("oidc/", include("broker.oidc.urls")),
     path("mfa/", include("broker.mfa.urls")),
     path("metrics", metrics.metrics, name="metrics"),
     path("admin/", admin.site.urls),

@@ -8,6 +8,7 @@ also be started alone; the README lists the commands.
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import shlex
@@ -62,9 +63,8 @@ def _persistent_secret(name: str, make: callable) -> str:  # type: ignore[valid-
 
 def _write_env(env: dict[str, str]) -> Path:
     """The demo's settings as shell exports, so each piece can be started alone."""
-    names = sorted(
-        k for k in env if k.startswith(("DJANGO_", "BROKER_", "AWS_", "AUTH_LDAP_", "SAML_", "REDIS_"))
-    )
+    prefixes = ("DJANGO_", "BROKER_", "AWS_", "AUTH_LDAP_", "SAML_", "REDIS_", "OIDC_")
+    names = sorted(k for k in env if k.startswith(prefixes))
     path = STATE / "env"
     path.write_text("".join(f"export {name}={shlex.quote(env[name])}\n" for name in names))
     path.chmod(0o600)
@@ -154,6 +154,51 @@ def _sso(supervisor: Supervisor, env: dict[str, str]) -> str:
     return f"http://{HOST}:{port}/"
 
 
+def _oidc(supervisor: Supervisor, env: dict[str, str]) -> str:
+    """The demo OIDC provider (npm oidc-provider run by node): alice and bob, key kept in .demo/oidc/."""
+    from devtools import oidc_provider
+
+    port = _port("DEMO_OIDC_PORT", 5003)
+    if _answers(port):
+        raise SystemExit(f"run: port {port} is taken; set DEMO_OIDC_PORT")
+    key_file = STATE / "oidc" / "signing-key.json"
+    key_file.parent.mkdir(exist_ok=True)
+    if not key_file.exists():
+        key_file.write_text(json.dumps(oidc_provider.new_key("demo-1")))
+        key_file.chmod(0o600)
+    secret = _persistent_secret("oidc-client-secret", lambda: secrets.token_urlsafe(32))
+    callback = env["BROKER_BASE_URL"] + "/oidc/callback/"
+    clients = [oidc_provider.client("aws-broker", secret, [callback])]
+    running = oidc_provider.start(port=port, clients=clients, keys=[json.loads(key_file.read_text())])
+    supervisor.children.append(("oidc-provider", running.process))
+    env.update(
+        OIDC_ISSUER=running.issuer,
+        OIDC_CLIENT_ID="aws-broker",
+        OIDC_CLIENT_SECRET_FILE=str(STATE / "oidc-client-secret"),
+        OIDC_DISPLAY_NAME="Demo OIDC",
+        # alice@example.com: a separate account from the directory's alice unless an admin links them.
+        OIDC_USERNAME_CLAIM="email",
+    )
+    return running.issuer
+
+
+def _web_identity_role(env: dict[str, str]) -> None:
+    """The IAM role behind prod-web-developer in moto, and its grant."""
+    import boto3
+
+    iam = boto3.client(
+        "iam",
+        endpoint_url=env["AWS_ENDPOINT_URL"],
+        region_name="us-east-1",
+        aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
+    )
+    if not any(r["RoleName"] == "WebDeveloper" for r in iam.list_roles()["Roles"]):
+        iam.create_role(RoleName="WebDeveloper", AssumeRolePolicyDocument="{}", MaxSessionDuration=3600)
+    grants = ROOT / "devtools" / "demo-grants-oidc.yaml"
+    subprocess.run([sys.executable, "manage.py", "loadgrants", str(grants)], cwd=ROOT, env=env, check=True)  # noqa: S603
+
+
 def main() -> None:
     STATE.mkdir(exist_ok=True)
     web, moto, signin, directory_port = (
@@ -190,6 +235,7 @@ def main() -> None:
         env["REDIS_URL"] = _redis(supervisor, env)
         directory = _directory(supervisor, env)
         sso_url = _sso(supervisor, env)
+        oidc_url = _oidc(supervisor, env)
         supervisor.start("moto", [str(BIN / "moto_server"), "-H", HOST, "-p", str(moto)], env, quiet=True)
         _wait_http(f"http://{HOST}:{moto}/moto-api/", "moto")
         from devtools.aws_demo import provision
@@ -201,6 +247,7 @@ def main() -> None:
         manage = [sys.executable, "manage.py"]
         subprocess.run([*manage, "migrate", "--no-input", "-v0"], cwd=ROOT, env=env, check=True)  # noqa: S603
         subprocess.run([*manage, "seeddemo"], cwd=ROOT, env=env, check=True)  # noqa: S603
+        _web_identity_role(env)
         subprocess.run([*manage, "collectstatic", "--no-input", "-v0"], cwd=ROOT, env=env, check=True)  # noqa: S603
         _write_env(env)
         supervisor.start(
@@ -236,6 +283,8 @@ def main() -> None:
             "  Settings for starting a piece alone: source .demo/env\n"
             '  Or click "Sign in with SSO": the demo SAML IdP at '
             f"{sso_url} lets you pick alice or bob.\n"
+            f'  Or "Sign in with Demo OIDC": the demo OIDC provider at {oidc_url} (oidc-provider)\n'
+            "  takes alice or bob with any password; they become alice@example.com / bob@example.com.\n"
             "  Ctrl-C stops everything.\n",
             flush=True,
         )

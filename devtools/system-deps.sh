@@ -2,7 +2,8 @@
 # Install the Debian packages the broker's tests and demo run against, when missing.
 # Real parts, not stand-ins: slapd for LDAP, xmlsec1 for SAML signatures,
 # Chromium for end-to-end tests (and npm for axe-core, its accessibility pass),
-# docker-compose to validate the compose file.
+# docker-compose to validate the compose file,
+# node and npm to run the OpenID Connect provider (npm oidc-provider) of the demo and tests.
 set -euo pipefail
 
 need=()
@@ -13,8 +14,9 @@ for pkg in slapd ldap-utils libldap2-dev libsasl2-dev xmlsec1 libxmlsec1-dev pkg
            redis-server chromium chromium-driver docker-compose; do
   have_pkg "$pkg" || need+=("$pkg")
 done
-# npm may come with a nodejs build of its own rather than Debian's npm package: ask for the command.
-have_cmd npm || need+=(nodejs npm)
+# node and npm by command: a machine may have them from another source (e.g. NodeSource's nodejs).
+have_cmd node || need+=(nodejs)
+have_cmd npm || need+=(npm)
 
 if [ ${#need[@]} -eq 0 ]; then
   exit 0

@@ -13,7 +13,7 @@ from typing import Any
 
 from broker.prepared import PreparedQuery
 from broker.principal import Principal
-from federation.models import MIN_SESSION_SECONDS, AwsAccount, Grant, Role
+from federation.models import MIN_SESSION_SECONDS, WEB_IDENTITY, AwsAccount, Grant, Role
 from federation.policies import PolicyError, validate_policy
 
 
@@ -29,6 +29,22 @@ class MfaRequired(RoleNotAvailable):
     """The principal holds the role only through grants that need a second factor it has not shown."""
 
     MESSAGE = "this role needs a verified MFA code"
+
+    def __init__(self, alias: str) -> None:
+        super().__init__(alias)
+        self.args = (self.MESSAGE,)
+
+    def __str__(self) -> str:
+        return self.MESSAGE
+
+
+class WebIdentityUnavailable(RoleNotAvailable):
+    """A web-identity role asked for without an ID token: an API client, or a sign-in not made with OIDC."""
+
+    MESSAGE = (
+        "this role is reached with your own OpenID Connect ID token (web identity); "
+        "sign in to the portal with your identity provider to use it"
+    )
 
     def __init__(self, alias: str) -> None:
         super().__init__(alias)
@@ -139,6 +155,8 @@ def access_role(principal: Principal, alias: str) -> Entitlement:
     entitlement = _entitlement(grants[0].role, grants)
     if not mfa_satisfied(entitlement, principal):
         raise MfaRequired(alias)
+    if entitlement.role.method == WEB_IDENTITY and principal.web_identity is None:
+        raise WebIdentityUnavailable(alias)
     return entitlement
 
 

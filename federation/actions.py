@@ -18,7 +18,7 @@ from broker.prepared import PreparedInsert
 from broker.principal import Principal
 from federation import chaining, signin, sts
 from federation.access import Entitlement, access_role
-from federation.models import ASSUME_ROLE, Issuance
+from federation.models import ASSUME_ROLE, ROLE_METHODS, WEB_IDENTITY, Issuance
 from federation.policies import PolicyError, validate_policy
 from federation.tags import session_tags
 
@@ -42,13 +42,13 @@ def session_policy_for(
     """
     role = entitlement.role
     if requested is not None:
-        if role.method != ASSUME_ROLE:
+        if role.method not in ROLE_METHODS:
             raise PolicyError("a policy can only narrow AssumeRole roles; this one is a federation token")
         if entitlement.session_policy:
             raise PolicyError("your grant already scopes this role; a policy of yours cannot be added to it")
         validate_policy(requested)
         return requested
-    if role.method == ASSUME_ROLE:
+    if role.method in ROLE_METHODS:
         return entitlement.session_policy
     # A federated user's rights are the intersection of this policy with
     # the broker user's own, so a grant's scoping replaces the role's.
@@ -64,6 +64,14 @@ def _obtain(
 ) -> sts.Credentials:
     role = entitlement.role
     policy = session_policy_for(entitlement, policy)
+    if role.method == WEB_IDENTITY and principal.web_identity is not None:
+        return sts.assume_role_with_web_identity(
+            role_arn=role.arn,
+            username=principal.username,
+            id_token=principal.web_identity(),  # refreshed if needed, or SignInAgain
+            duration_seconds=duration_seconds,
+            policy=policy,
+        )
     if role.method == ASSUME_ROLE:
         return sts.assume_role(
             role_arn=role.arn,

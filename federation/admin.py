@@ -13,6 +13,7 @@ from django.contrib.auth.models import Group
 from django.urls import path
 from django.utils.html import format_html_join
 
+from broker.admin import ExternalIdentityInline
 from broker.principal import Principal
 from federation import grantsadmin
 from federation.access import entitlements, holders
@@ -129,6 +130,7 @@ admin.site.unregister(User)
 class UserWithRolesAdmin(UserAdmin):
     readonly_fields = [*UserAdmin.readonly_fields, "reachable_roles"]
     actions = [deactivate_and_revoke]
+    inlines = [ExternalIdentityInline]
     fieldsets = [*UserAdmin.fieldsets, ("AWS access", {"fields": ["reachable_roles"]})]
 
     @admin.display(description="Roles this user can reach")

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from broker.audit import AuditUnavailable
 from broker.directory.errors import DirectoryUnavailable
+from broker.oidc.errors import SignInAgain
 from federation.access import DurationOutOfRange, RoleNotAvailable
 from federation.policies import PolicyError
 from federation.signin import DestinationNotAllowed, SigninError
@@ -40,6 +41,8 @@ def describe(exc: Exception) -> Problem | None:
         return Problem(400, "invalid_destination", "Console page not allowed", str(exc))
     if isinstance(exc, SigninError):
         return Problem(exc.status, exc.code, "AWS sign-in unavailable", str(exc))
+    if isinstance(exc, SignInAgain):
+        return Problem(exc.status, exc.code, "Sign in again", str(exc))
     if isinstance(exc, DirectoryUnavailable):
         return Problem(exc.status, exc.code, "Directory unavailable", str(exc))
     if isinstance(exc, StsError):

@@ -33,7 +33,7 @@ METHODS = [
     (WEB_IDENTITY, "AssumeRoleWithWebIdentity (the person's own OIDC ID token)"),
 ]
 # Methods this version cannot issue yet; clean() and the grants file refuse them, naming why.
-UNSUPPORTED_METHODS = {WEB_IDENTITY: "web identity roles (OpenID Connect sign-in)"}
+UNSUPPORTED_METHODS: dict[str, str] = {}
 # Methods that reach an IAM role (and need its ARN); federation_token is the only other.
 ROLE_METHODS = (ASSUME_ROLE, SAML, WEB_IDENTITY)
 
@@ -163,6 +163,9 @@ class Role(models.Model):
     def clean(self) -> None:
         self.method = self.method or default_method(self.arn)
         errors: dict[str, Any] = self._method_errors()
+        if self.method == WEB_IDENTITY and self.session_tags:
+            # AssumeRoleWithWebIdentity takes tags only from the ID token's https://aws.amazon.com/tags claim.
+            errors["session_tags"] = "Web identity sessions take tags from the ID token, not from the broker."
         if self.arn:
             match = ROLE_ARN.match(self.arn)
             if match is None:

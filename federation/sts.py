@@ -22,6 +22,7 @@ from datetime import datetime
 from typing import Any
 
 import boto3
+from botocore import UNSIGNED
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
@@ -38,6 +39,15 @@ _REFUSED = {
     "ExpiredToken",
     "InvalidClientTokenId",
     "RegionDisabledException",
+    # AssumeRoleWithWebIdentity: AWS did not accept the person's ID token.
+    "InvalidIdentityToken",
+    "IDPRejectedClaim",
+    "ExpiredTokenException",
+}
+_TOKEN_REASONS = {
+    "InvalidIdentityToken": ": the ID token was not accepted (is the account's IAM OIDC provider set up?)",
+    "IDPRejectedClaim": ": the role's trust policy does not accept this person's token (aud or sub)",
+    "ExpiredTokenException": ": the ID token has expired; sign in again",
 }
 _INVALID = {"ValidationError", "MalformedPolicyDocument", "PackedPolicyTooLarge", "InvalidParameterValue"}
 _UNAVAILABLE = {
@@ -142,7 +152,7 @@ def _translate(exc: Exception, *, role: str) -> StsError:
             reason = (
                 ": the role's trust policy does not allow the broker"
                 if code.startswith("AccessDenied")
-                else ""
+                else _TOKEN_REASONS.get(code, "")
             )
             return StsRefused(f"AWS refused the session for {role} ({code}){reason}")
         if code in _INVALID:
@@ -154,11 +164,25 @@ def _translate(exc: Exception, *, role: str) -> StsError:
     return StsUnavailable("AWS STS could not be reached; try again shortly")
 
 
-def _call(operation: str, *, role: str, **params: Any) -> dict[str, Any]:
+@functools.cache
+def unsigned_client() -> Any:
+    """An STS client that signs nothing: for the calls whose proof is a token (web identity)."""
+    config = Config(
+        signature_version=UNSIGNED,
+        retries={"mode": "standard", "max_attempts": settings.BROKER_STS_MAX_ATTEMPTS},
+        connect_timeout=settings.BROKER_STS_CONNECT_TIMEOUT,
+        read_timeout=settings.BROKER_STS_READ_TIMEOUT,
+        max_pool_connections=MAX_POOL_CONNECTIONS,
+    )
+    session = boto3.session.Session()
+    return session.client("sts", region_name=session.region_name or "us-east-1", config=config)
+
+
+def _call(operation: str, *, role: str, unsigned: bool = False, **params: Any) -> dict[str, Any]:
     """One STS call, timed and counted, with boto3's errors turned into domain errors."""
     started = time.perf_counter()
     try:
-        return getattr(client(), operation)(**params)
+        return getattr(unsigned_client() if unsigned else client(), operation)(**params)
     except (ClientError, BotoCoreError) as exc:
         code = exc.response.get("Error", {}).get("Code", "") if isinstance(exc, ClientError) else ""
         metrics.STS_ERRORS.labels(operation, code or type(exc).__name__).inc()
@@ -201,6 +225,31 @@ def assume_role(
     return _credentials(answer, arn=answer["AssumedRoleUser"]["Arn"], method="assume_role")
 
 
+def assume_role_with_web_identity(
+    *,
+    role_arn: str,
+    username: str,
+    id_token: str,
+    duration_seconds: int,
+    policy: dict[str, Any] | None = None,
+) -> Credentials:
+    """The person's own ID token for a role session: unsigned, AWS checks the token itself.
+
+    AWS takes no ``SourceIdentity`` or tags parameter here (only claims in the
+    token can carry them); ``RoleSessionName`` is the username as elsewhere.
+    """
+    params: dict[str, Any] = {
+        "RoleArn": role_arn,
+        "RoleSessionName": session_name(username),
+        "WebIdentityToken": id_token,
+        "DurationSeconds": duration_seconds,
+    }
+    if policy:
+        params["Policy"] = json.dumps(policy, separators=(",", ":"))
+    answer = _call("assume_role_with_web_identity", role=role_arn, unsigned=True, **params)
+    return _credentials(answer, arn=answer["AssumedRoleUser"]["Arn"], method="web_identity")
+
+
 def get_federation_token(*, username: str, duration_seconds: int, policy: dict[str, Any]) -> Credentials:
     params = {
         "Name": session_name(username, limit=32),
@@ -236,4 +285,5 @@ def assume_admin_role(*, role_arn: str) -> Credentials:
 def reset() -> None:
     """Forget the cached client and identity (tests, or after credentials rotate)."""
     _client.cache_clear()
+    unsigned_client.cache_clear()
     _broker_identity.cache_clear()

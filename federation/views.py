@@ -14,7 +14,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from broker.mfa.views import mfa_required_page
 from broker.netaddr import client_ip
-from broker.principal import principal_for
+from broker.oidc.tokens import source as web_identity_source
+from broker.principal import Principal, principal_for
 from federation import actions, heldcredentials, snippets
 from federation.access import Entitlement, MfaRequired, RoleNotAvailable, entitlements
 from federation.errors import Problem, describe, problem_for_bad_input
@@ -91,6 +92,11 @@ def problem_page(request: HttpRequest, problem: Problem) -> HttpResponse:
     return response
 
 
+def _principal(request: HttpRequest) -> Principal:
+    """The signed-in person, able to present their OIDC ID token to web-identity roles."""
+    return principal_for(request.user, web_identity=web_identity_source(request))
+
+
 def _duration(request: HttpRequest) -> int | None:
     raw = request.POST.get("duration", "").strip()
     if not raw:
@@ -127,7 +133,7 @@ def console(request: HttpRequest, alias: str) -> HttpResponse:
     outcome = _attempt(
         request,
         lambda: actions.console_link(
-            principal=principal_for(request.user),
+            principal=_principal(request),
             alias=alias,
             duration_seconds=_duration(request),
             destination=request.POST.get("destination") or None,
@@ -179,7 +185,7 @@ def _issue_and_hold(request: HttpRequest, alias: str) -> HttpResponse:
     outcome = _attempt(
         request,
         lambda: actions.issue_credentials(
-            principal=principal_for(request.user),
+            principal=_principal(request),
             alias=alias,
             duration_seconds=_duration(request),
             purpose="cli",

@@ -96,7 +96,6 @@ def test_a_key_with_no_close_match_gets_no_guess(tmp_path, loaded):
 
 
 LATER_KEYS = [
-    ("method web_identity", HEAD + ROLE + "    method: web_identity\n", "roles[0].method (line 7)"),
     ("approval", HEAD + ROLE + GRANT + "    approval: {approvers: [approvers]}\n",
      "grants[0].approval (line 10)"),
 ]  # fmt: skip

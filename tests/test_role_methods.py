@@ -2,7 +2,7 @@
 
 The contract: ``assume_role`` is the default with an ARN, ``federation_token``
 without; ``saml`` needs an ARN and an account with a SAML provider;
-``web_identity`` is refused by this version, by the model and the file alike.
+``web_identity`` roles load like the others (issue 14).
 """
 
 from __future__ import annotations
@@ -93,9 +93,11 @@ def test_a_saml_role_needs_an_arn(tmp_path):
 
 
 @pytest.mark.django_db
-def test_web_identity_is_not_supported_by_this_version(tmp_path):
-    text = FILE.replace("method: saml", "method: web_identity")
-    assert "roles[0].method (line 8): not supported by this version (web_identity:" in refusal(tmp_path, text)
+def test_web_identity_roles_load(tmp_path):
+    path = tmp_path / "grants.yaml"
+    path.write_text(FILE.replace("method: saml", "method: web_identity"))
+    call_command("loadgrants", str(path))
+    assert Role.objects.filter(method="web_identity").count() == 1
 
 
 @pytest.mark.django_db
@@ -124,11 +126,12 @@ def test_a_provider_arn_must_be_this_account_s(tmp_path, arn, fault):
 
 
 @pytest.mark.django_db
-def test_the_model_refuses_web_identity_and_a_policy_on_a_saml_role():
+def test_the_model_takes_web_identity_and_refuses_a_policy_on_a_saml_role():
     account = AwsAccount.objects.create(account_id="123456789012", name="P", saml_provider_arn=PROVIDER)
     arn = "arn:aws:iam::123456789012:role/Admin"
-    with pytest.raises(ValidationError, match="not supported by this version"):
-        Role(alias="w", account=account, arn=arn, method="web_identity").full_clean()
+    Role(alias="w", account=account, arn=arn, method="web_identity").full_clean()
+    with pytest.raises(ValidationError, match="take tags from the ID token"):
+        Role(alias="t", account=account, arn=arn, method="web_identity", session_tags={"D": "d"}).full_clean()
     policy = {"Version": "2012-10-17", "Statement": []}
     with pytest.raises(ValidationError, match="Only federation_token roles take a federation policy"):
         Role(alias="s", account=account, arn=arn, method="saml", federation_policy=policy).full_clean()

@@ -21,6 +21,7 @@ OPEN_PATHS = (
     "/login/",
     "/logout/",
     "/saml/",
+    "/oidc/",
     "/api/",
     "/static/",
     "/healthz",

@@ -1,7 +1,9 @@
 """Who must show a TOTP code, and whether this session has shown a second factor.
 
 ``factor(request)`` is ``"totp"`` after a verified code, ``"idp"`` for a SAML
-sign-in (the IdP's MFA is trusted, see the README on AuthnContext) and ``""``
+sign-in (the IdP's MFA is trusted, see the README on AuthnContext) and for an
+OIDC sign-in whose ID token says MFA happened (``amr``, or an ``acr`` listed in
+``OIDC_MFA_ACR_VALUES``) and ``""``
 otherwise. A password user must verify when they have a device or when
 ``BROKER_REQUIRE_MFA`` is on (then they must enrol first).
 """
@@ -17,6 +19,7 @@ from django.urls import reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 SAML_BACKEND = "broker.saml.backend.SamlBackend"
+OIDC_BACKEND = "broker.oidc.backend.OidcBackend"
 TOTP = "totp"
 IDP = "idp"
 
@@ -25,10 +28,17 @@ def signed_in_with_saml(request: HttpRequest) -> bool:
     return request.session.get(BACKEND_SESSION_KEY) == SAML_BACKEND
 
 
+def signed_in_with_oidc_mfa(request: HttpRequest) -> bool:
+    """An OIDC sign-in whose provider said a second factor was shown (``amr``/``acr``)."""
+    return (
+        request.session.get(BACKEND_SESSION_KEY) == OIDC_BACKEND and request.session.get("oidc_mfa") is True
+    )
+
+
 def factor(request: HttpRequest) -> str:
     if not request.user.is_authenticated:
         return ""
-    if signed_in_with_saml(request):
+    if signed_in_with_saml(request) or signed_in_with_oidc_mfa(request):
         return IDP
     return TOTP if getattr(request.user, "otp_device", None) is not None else ""
 

@@ -15,11 +15,10 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from broker.groups import mirror_groups
-from broker.models import DirectoryProfile
+from broker.groups import mirror_sign_in
+from broker.identities import is_local_account
 from broker.saml.errors import SamlRefused
 
 # AWS session tag values are at most 256 characters; longer ones are dropped, not cut.
@@ -93,7 +92,7 @@ class UserMapper:
         """
         if user is None:
             return True
-        return user.is_active and not user.has_usable_password()
+        return user.is_active and not is_local_account(user)
 
     def session_attributes(self, identity: Identity) -> dict[str, str]:
         """Single strings for session tags: multi-valued attributes joined with ``:``; groups left out."""
@@ -106,16 +105,9 @@ class UserMapper:
 
     def update_user(self, user: Any, identity: Identity) -> Any:
         """Mirror the groups (removals too) and keep the attributes for session tags."""
-        mirror_groups(user, identity.groups)
-        DirectoryProfile.objects.update_or_create(
-            user=user,
-            defaults={
-                "source": "saml",
-                "attributes": self.session_attributes(identity),
-                "groups_checked_at": timezone.now(),
-            },
+        return mirror_sign_in(
+            user, source="saml", groups=identity.groups, attributes=self.session_attributes(identity)
         )
-        return user
 
     @transaction.atomic
     def user_for(self, identity: Identity) -> Any:
