@@ -15,12 +15,18 @@ $(STAMP): requirements.txt requirements-dev.txt cli/pyproject.toml
 	$(PY) -m pip install -q -e ./cli
 	touch $(STAMP)
 
+# axe-core for the browser suite's accessibility pass: from the committed lock file, into devtools/a11y/.
+AXE := devtools/a11y/node_modules/axe-core/axe.min.js
+$(AXE): devtools/a11y/package.json devtools/a11y/package-lock.json
+	cd devtools/a11y && npm ci --no-audit --no-fund --ignore-scripts
+	touch $(AXE)
+
 # The OIDC provider of the demo and tests (npm oidc-provider), from the committed lock file.
 OIDC_NODE := devtools/oidc/node_modules/.package-lock.json
 $(OIDC_NODE): devtools/oidc/package.json devtools/oidc/package-lock.json
 	cd devtools/oidc && npm ci --no-audit --no-fund --silent
 
-install: $(STAMP) $(OIDC_NODE)
+install: $(STAMP) $(AXE) $(OIDC_NODE)
 
 run: install
 	$(PY) -m devtools.run
@@ -57,4 +63,4 @@ bench: install
 	$(PY) bench/run.py
 
 clean:
-	rm -rf $(VENV) .demo db.sqlite3 staticfiles
+	rm -rf $(VENV) .demo db.sqlite3 staticfiles devtools/a11y/node_modules

@@ -12,7 +12,9 @@ from django.urls import path
 from django.utils import timezone
 
 from broker import audit
+from broker.adminfilters import MethodFilter, outcome_badge, text_filter, timestamp
 from broker.auditexport import stream
+from broker.labels import method_words
 from broker.models import AuditEvent, ExternalIdentity
 
 
@@ -31,20 +33,32 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(ReadOnlyAdmin):
-    list_display = [
-        "created_at",
-        "action",
-        "actor",
-        "role_alias",
-        "method",
-        "access_key_id",
+    # The outcome and address first: at 1280 px they used to fall off the right edge.
+    list_display = ["when", "result", "action", "actor", "source_ip", "role_alias", "how", "access_key_id"]
+    list_display_links = ["when"]
+    list_filter = [
         "outcome",
-        "source_ip",
+        "action",
+        text_filter("person", "actor", "person"),
+        text_filter("role", "role_alias", "role"),
+        MethodFilter,
+        "created_at",
     ]
-    list_filter = ["action", "outcome", "method"]
     search_fields = ["actor", "role_alias", "access_key_id", "source_ip"]
     date_hierarchy = "created_at"
     actions = ["export_jsonl"]
+
+    @admin.display(description="Time", ordering="created_at")
+    def when(self, event: AuditEvent) -> str:
+        return timestamp(event.created_at)
+
+    @admin.display(description="Outcome", ordering="outcome")
+    def result(self, event: AuditEvent) -> str:
+        return outcome_badge(event.outcome)
+
+    @admin.display(description="Method", ordering="method")
+    def how(self, event: AuditEvent) -> str:
+        return method_words(event.method)
 
     def get_urls(self) -> list[Any]:
         view = self.admin_site.admin_view(self.export_filtered)

@@ -48,7 +48,7 @@ class RequestContextMiddleware:
         if not isinstance(exception, AuditUnavailable):
             return None
         session = getattr(request, "session", None)
-        if exception.action == "signin" and session is not None:
+        if exception.action in ("signin", "mfa.verified") and session is not None:
             session.flush()  # a sign-in that could not be audited does not stand
         response = HttpResponse(
             f"503 Audit trail unavailable: {exception}\n",

@@ -37,6 +37,9 @@ class AuditEvent(models.Model):
         CLI_DENIED = "cli.denied", "CLI sign-in denied"
         CLI_ENDED = "cli.ended", "CLI session ended"
         CLI_USER_CODE_REFUSED = "cli.user_code_refused", "CLI device code refused"
+        MFA_VERIFIED = "mfa.verified", "Second factor verified"
+        MFA_FAILED = "mfa.failed", "Second factor refused"
+        MFA_REMOVED = "mfa.removed", "Authenticator removed"
 
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     action = models.CharField(max_length=40, choices=Action.choices, db_index=True)

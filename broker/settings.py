@@ -223,6 +223,8 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 CSRF_FAILURE_VIEW = "broker.errorpages.csrf_failure"
+# Error answers without a body (the 405 of a POST-only page opened as a link) get the styled card.
+MIDDLEWARE.append("broker.errorpages.StyledEmptyErrors")
 # Signed out after this long without a request (broker/idle.py); SESSION_COOKIE_AGE caps the whole session.
 BROKER_IDLE_TIMEOUT_SECONDS = envint("BROKER_IDLE_TIMEOUT_SECONDS", 1800, minimum=60)
 
@@ -386,6 +388,12 @@ LOGGING = {
         "axes": {"level": "WARNING"},  # a line per sign-in otherwise; failures are warnings
     },
 }
+
+# --- Portal: who people are told to ask for access (broker/support.py) --------
+# A name, optionally with an address: "Cloud team <cloud@example.com>" or
+# "#aws-access <https://chat.example.com/aws-access>".
+BROKER_SUPPORT_CONTACT = envstr("BROKER_SUPPORT_CONTACT", "your AWS administrators")
+TEMPLATES[0]["OPTIONS"]["context_processors"].append("broker.support.support")
 
 # --- Readiness: external systems /readyz reports (TCP reachability, no secrets).
 BROKER_READINESS_PROBES = {

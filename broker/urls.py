@@ -9,6 +9,7 @@ from broker.apitokens import views as tokenviews
 from broker.cliauth import download as cliauth_download
 from broker.cliauth import views as cliviews
 from broker.directory.forms import SignInForm
+from federation.apidocs import views as apidocs
 
 urlpatterns = [
     path(
@@ -30,9 +31,13 @@ urlpatterns = [
     path(".well-known/oauth-authorization-server", cliviews.Metadata.as_view(), name="oauth-metadata"),
     path("terminal/", cliviews.terminal, name="terminal"),
     path("terminal/awsbroker.tar.gz", cliauth_download.cli_archive, name="cli-archive"),
+    path("api/docs/", apidocs.reference, name="api-docs"),
     path("", include("federation.api.urls")),
     path("", include("federation.urls")),
 ]
 
-# A request Django refuses as malformed (SuspiciousOperation): 413 for a body over its limits, else 400.
+# Styled error cards for every status (broker/errorpages.py); a body over Django's limits is a 413.
 handler400 = "broker.errorpages.bad_request"
+handler403 = "broker.errorpages.permission_denied"
+handler404 = "broker.errorpages.not_found"
+handler500 = "broker.errorpages.server_error"

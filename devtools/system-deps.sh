@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install the Debian packages the broker's tests and demo run against, when missing.
 # Real parts, not stand-ins: slapd for LDAP, xmlsec1 for SAML signatures,
-# Chromium for end-to-end tests, docker-compose to validate the compose file,
+# Chromium for end-to-end tests (and npm for axe-core, its accessibility pass),
+# docker-compose to validate the compose file,
 # node and npm to run the OpenID Connect provider (npm oidc-provider) of the demo and tests.
 set -euo pipefail
 

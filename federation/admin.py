@@ -1,4 +1,8 @@
-"""Admin for accounts, roles and grants; the ledger is read-only."""
+"""Admin for accounts, roles and grants; the ledger is read-only.
+
+Grants are edited where an admin thinks of them: on the group (its roles) and
+on the role (its groups). Policies are laid-out JSON, durations are in hours.
+"""
 
 from __future__ import annotations
 
@@ -9,28 +13,41 @@ from django.contrib.auth.models import Group
 from django.urls import path
 from django.utils.html import format_html_join
 
-from broker.admin import ExternalIdentityInline, ReadOnlyAdmin
+from broker.admin import ExternalIdentityInline
 from broker.principal import Principal
 from federation import grantsadmin
 from federation.access import entitlements, holders
+from federation.adminfields import hours_text
+from federation.adminforms import GrantForm, RoleForm
 from federation.elevation.admin import ApprovalRuleInline
-from federation.models import AwsAccount, Grant, Issuance, Role
+from federation.models import AwsAccount, Grant, Role
 from federation.revocationadmin import deactivate_and_revoke, revoke_sessions
 
 
-class GrantInline(admin.TabularInline):
+class GrantInline(admin.StackedInline):
+    """On a group: the roles it grants."""
+
     model = Grant
+    form = GrantForm
     extra = 0
     autocomplete_fields = ["role"]
     show_change_link = True  # the grant's own page holds its approval rule (elevation)
+    fields = [("role", "session_seconds", "require_mfa"), "session_policy"]
+    verbose_name = "AWS role this group grants"
+    verbose_name_plural = "AWS roles this group grants"
 
 
-class GrantByRoleInline(admin.TabularInline):
+class GrantByRoleInline(admin.StackedInline):
+    """On a role: the groups that hold it."""
+
     model = Grant
+    form = GrantForm
     extra = 0
     autocomplete_fields = ["group"]
+    fields = [("group", "session_seconds", "require_mfa"), "session_policy"]
     verbose_name = "grant to a group"
     show_change_link = True
+    verbose_name_plural = "grants to groups"
 
 
 @admin.register(AwsAccount)
@@ -41,12 +58,32 @@ class AwsAccountAdmin(admin.ModelAdmin):
 
 @admin.register(Role)
 class RoleAdmin(admin.ModelAdmin):
-    list_display = ["alias", "account", "method", "max_session_seconds"]
-    list_filter = ["account"]
+    form = RoleForm
+    list_display = ["alias", "account", "method", "maximum_session"]
+    list_filter = ["account", "method"]
     search_fields = ["alias", "arn", "description", "account__name", "account__account_id"]
     inlines = [GrantByRoleInline]
     actions = [revoke_sessions]
     readonly_fields = ["who_can_reach_it"]
+    fieldsets = [
+        (None, {"fields": ["alias", "account", "description", "method", "max_session_seconds"]}),
+        (
+            "IAM role (AssumeRole, SSO)",
+            {
+                "fields": ["arn", "session_tags"],
+                "description": "For a role in IAM: its ARN and optional session tags.",
+            },
+        ),
+        (
+            "Federated user (GetFederationToken)",
+            {"fields": ["federation_policy"], "description": "Without a role ARN: the policy the user gets."},
+        ),
+        ("Who can reach it", {"fields": ["who_can_reach_it"]}),
+    ]
+
+    @admin.display(description="Maximum session", ordering="max_session_seconds")
+    def maximum_session(self, role: Role) -> str:
+        return f"{hours_text(role.max_session_seconds)} h"
 
     def get_urls(self) -> list:  # type: ignore[type-arg]
         wrap = self.admin_site.admin_view
@@ -71,7 +108,21 @@ admin.site.unregister(Group)
 
 @admin.register(Group)
 class GroupWithGrantsAdmin(GroupAdmin):
+    """The group's AWS roles come first; Django's permission picker is folded away below the name."""
+
     inlines = [GrantInline]
+    fieldsets = [
+        (None, {"fields": ["name"]}),
+        (
+            "Django admin permissions (for staff groups only)",
+            {
+                "classes": ["collapse"],
+                "fields": ["permissions"],
+                "description": "What members may do in this admin. "
+                "AWS access is the grants below, not these.",
+            },
+        ),
+    ]
 
 
 User = get_user_model()
@@ -95,27 +146,11 @@ class UserWithRolesAdmin(UserAdmin):
         )
 
 
-@admin.register(Issuance)
-class IssuanceAdmin(ReadOnlyAdmin):
-    list_display = [
-        "issued_at",
-        "username",
-        "role_alias",
-        "method",
-        "purpose",
-        "access_key_id",
-        "expires_at",
-        "source_ip",
-    ]
-    list_filter = ["method", "purpose", "role_alias"]
-    search_fields = ["username", "role_alias", "access_key_id"]
-    date_hierarchy = "issued_at"
-
-
 @admin.register(Grant)
 class GrantAdmin(admin.ModelAdmin):
     """A grant's own page, for its approval rule: with one the grant is eligible, not standing."""
 
+    form = GrantForm
     list_display = ["group", "role", "session_seconds", "require_mfa", "eligible"]
     list_filter = ["role", "group"]
     search_fields = ["group__name", "role__alias"]
@@ -125,3 +160,7 @@ class GrantAdmin(admin.ModelAdmin):
     @admin.display(boolean=True, description="Needs approval")
     def eligible(self, grant: Grant) -> bool:
         return hasattr(grant, "approval")
+
+
+# The issuance ledger (its own module: filters, "still valid", revoke), registered on import.
+from federation import issuanceadmin  # noqa: E402,F401

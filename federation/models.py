@@ -243,7 +243,8 @@ class Grant(models.Model):
             except PolicyError as exc:
                 errors["session_policy"] = str(exc)
         if self.session_seconds and self.role_id and self.session_seconds > self.role.max_session_seconds:
-            errors["session_seconds"] = f"The role allows at most {self.role.max_session_seconds} s."
+            limit = self.role.max_session_seconds
+            errors["session_seconds"] = f"The role allows at most {limit / 3600:g} h ({limit} s)."
         if errors:
             raise ValidationError(errors)
 
@@ -266,3 +267,8 @@ class Issuance(models.Model):
 
     def __str__(self) -> str:
         return f"{self.access_key_id} for {self.username} as {self.role_alias}"
+
+
+# Favourite and recent roles (the portal's shortcuts) live in their own package;
+# imported here so Django finds them.
+from federation.shortcuts.models import FavouriteRole, RecentRole  # noqa: E402,F401

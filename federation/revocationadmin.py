@@ -1,4 +1,5 @@
-"""Admin actions for revocation: "Revoke active sessions" on roles, "Deactivate and revoke" on users.
+"""Admin actions for revocation: "Revoke active sessions" on roles, "Deactivate and revoke" on users,
+and "Revoke these sessions" on still-valid issuances (which revokes their roles' sessions).
 
 Both ask for confirmation first (a page naming what will happen), then call
 ``federation.revocation`` and report every step as an admin message.
@@ -15,7 +16,7 @@ from django.template.response import TemplateResponse
 
 from broker.netaddr import client_ip
 from federation import revocation
-from federation.models import Role
+from federation.models import Issuance, Role
 
 
 def _confirm(request: HttpRequest, queryset: QuerySet[Any], action: str, **context: Any) -> TemplateResponse:
@@ -77,4 +78,29 @@ def deactivate_and_revoke(model_admin: Any, request: HttpRequest, queryset: Quer
             continue
         steps = revocation.kill_switch(user=user, actor=actor, source_ip=source_ip, deny_on_roles=deny)
         _report(request, user.get_username(), steps)
+    return None
+
+
+@admin.action(description="Revoke these sessions (all sessions of their roles)", permissions=["revoke"])
+def revoke_issued_sessions(model_admin: Any, request: HttpRequest, queryset: QuerySet[Issuance]) -> Any:
+    """AWS cannot end one session: the roles these sessions belong to get ``AWSRevokeOlderSessions``."""
+    roles = Role.objects.filter(pk__in=queryset.values("role")).select_related("account")
+    if request.POST.get("confirm") != "yes":
+        return _confirm(
+            request,
+            queryset,
+            "revoke_issued_sessions",
+            title="Revoke these sessions",
+            explanation="AWS cannot end a single session, so every session of these roles issued until now "
+            f"will be refused, whoever holds it: {', '.join(role.alias for role in roles) or 'no role'}. "
+            "Cached sessions are forgotten; new sessions can be issued at once.",
+            aws_note="The broker attaches the AWSRevokeOlderSessions deny policy to each IAM role, as the "
+            "IAM console does. To stop one person only, use Deactivate and revoke on the user.",
+            submit="Revoke",
+        )
+    actor, source_ip = request.user.get_username(), client_ip(request)
+    for role in roles:
+        _report(
+            request, role.alias, revocation.revoke_role_sessions(role=role, actor=actor, source_ip=source_ip)
+        )
     return None

@@ -54,3 +54,12 @@ def all_formats(credentials: Credentials, *, profile: str) -> list[tuple[str, st
         ("PowerShell", powershell(credentials)),
         ("~/.aws/credentials", credentials_file(credentials, profile=profile)),
     ]
+
+
+def values(credentials: Credentials) -> list[tuple[str, str, str]]:
+    """(id, label, value) for each value the page offers to copy on its own."""
+    return [
+        ("v-key", "Access key ID", credentials.access_key_id),
+        ("v-secret", "Secret access key", credentials.secret_access_key),
+        ("v-token", "Session token", credentials.session_token),
+    ]

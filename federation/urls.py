@@ -6,4 +6,5 @@ urlpatterns = [
     path("", views.portal, name="portal"),
     path("roles/<slug:alias>/console/", views.console, name="console"),
     path("roles/<slug:alias>/credentials/", views.credentials, name="credentials"),
+    path("roles/<slug:alias>/favourite/", views.favourite, name="favourite"),
 ]

@@ -1,4 +1,4 @@
-"""Portal pages: the role picker, the console redirect, the CLI credentials page."""
+"""Portal pages: the role picker, favourites, the console redirect, the CLI credentials page."""
 
 from __future__ import annotations
 
@@ -9,16 +9,18 @@ from typing import TypeVar
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
-from django.views.decorators.http import require_GET, require_POST
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from broker.mfa.views import mfa_required_page
 from broker.netaddr import client_ip
 from broker.oidc.tokens import source as web_identity_source
 from broker.principal import Principal, principal_for
-from federation import actions, snippets
-from federation.access import Entitlement, MfaRequired, entitlements
+from federation import actions, heldcredentials, snippets
+from federation.access import Entitlement, MfaRequired, RoleNotAvailable, entitlements
 from federation.elevation import portal as elevation_portal
 from federation.errors import Problem, describe, problem_for_bad_input
+from federation.shortcuts import store
 
 T = TypeVar("T")
 
@@ -41,19 +43,49 @@ def _matches(entitlement: Entitlement, query: str) -> bool:
     return query.lower() in haystack.lower()
 
 
+def _with_options(items: list[Entitlement]) -> list[tuple[Entitlement, list[tuple[int, str, bool]]]]:
+    return [(e, duration_options(e)) for e in items]
+
+
 @require_GET
 @login_required
 def portal(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()
     principal = principal_for(request.user)
-    mine = [e for e in entitlements(principal) if not query or _matches(e, query)]
+    everything = entitlements(principal)
+    mine = [e for e in everything if not query or _matches(e, query)]
     accounts = [
-        (account, [(e, duration_options(e)) for e in items])
+        (account, _with_options(list(items)))
         for account, items in groupby(mine, key=lambda e: e.role.account)
     ]
-    eligible = elevation_portal.eligible_for(principal)  # roles to request (federation.elevation)
-    context = {"accounts": accounts, "query": query, "eligible": eligible}
+    context = {
+        "accounts": accounts,
+        "query": query,
+        "eligible": elevation_portal.eligible_for(principal),  # roles to request (federation.elevation)
+        "favourites": _with_options(store.favourites(request.user, everything)),
+        "recent": _with_options(store.pick(everything, store.recent_ids(request.user))),
+        "favourite_ids": store.favourite_ids(request.user),
+    }
     return render(request, "federation/portal.html", context)
+
+
+def _own_entitlement(request: HttpRequest, alias: str) -> Entitlement:
+    """The person's entitlement to ``alias`` whether or not MFA is still owed; else ``RoleNotAvailable``."""
+    for entitlement in entitlements(principal_for(request.user)):
+        if entitlement.role.alias == alias:
+            return entitlement
+    raise RoleNotAvailable(alias)
+
+
+@require_POST
+@login_required
+def favourite(request: HttpRequest, alias: str) -> HttpResponse:
+    """Mark or unmark a role the person holds; any other alias answers like a role that does not exist."""
+    outcome = _attempt(request, lambda: _own_entitlement(request, alias))
+    if isinstance(outcome, HttpResponse):
+        return outcome
+    store.set_favourite(request.user, outcome.role, on=request.POST.get("on") == "1")
+    return HttpResponseRedirect(reverse("portal"), status=303)
 
 
 def problem_page(request: HttpRequest, problem: Problem) -> HttpResponse:
@@ -113,12 +145,46 @@ def console(request: HttpRequest, alias: str) -> HttpResponse:
     )
     if isinstance(outcome, HttpResponse):
         return outcome
+    store.record_use(request.user, alias)
     return _no_store(HttpResponseRedirect(outcome.url))
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @login_required
 def credentials(request: HttpRequest, alias: str) -> HttpResponse:
+    """POST issues and holds a set, then redirects (303) to the GET, which shows the held set.
+
+    A reload shows the same credentials; once the hold is over (or on a bare
+    GET) the page offers to issue a new set instead. ``forget`` drops the set.
+    """
+    if request.method == "POST" and "forget" in request.POST:
+        heldcredentials.forget(request.session, alias=alias)
+        return HttpResponseRedirect(reverse("portal"), status=303)
+    if request.method == "POST":
+        return _issue_and_hold(request, alias)
+    kept = heldcredentials.held(request.session, user_pk=request.user.pk, alias=alias)
+    if kept is None:
+        return _offer_to_issue(request, alias)
+    credentials, duration = kept
+    entitlement = _attempt(request, lambda: _own_entitlement(request, alias))
+    if isinstance(entitlement, HttpResponse):  # the grant went away since: show nothing
+        heldcredentials.forget(request.session, alias=alias)
+        return entitlement
+    context = {
+        "credentials": credentials,
+        "duration": duration,
+        "role": entitlement.role,
+        "formats": [
+            (f"s{n}", label, text)
+            for n, (label, text) in enumerate(snippets.all_formats(credentials, profile=alias), start=1)
+        ],
+        "values": snippets.values(credentials),
+        "hold_minutes": heldcredentials.HOLD_SECONDS // 60,
+    }
+    return _no_store(render(request, "federation/credentials.html", context))
+
+
+def _issue_and_hold(request: HttpRequest, alias: str) -> HttpResponse:
     outcome = _attempt(
         request,
         lambda: actions.issue_credentials(
@@ -131,9 +197,20 @@ def credentials(request: HttpRequest, alias: str) -> HttpResponse:
     )
     if isinstance(outcome, HttpResponse):
         return outcome
-    context = {
-        "issued": outcome,
-        "role": outcome.entitlement.role,
-        "formats": snippets.all_formats(outcome.credentials, profile=alias),
-    }
-    return _no_store(render(request, "federation/credentials.html", context))
+    heldcredentials.hold(
+        request.session,
+        user_pk=request.user.pk,
+        alias=alias,
+        credentials=outcome.credentials,
+        duration=outcome.duration_seconds,
+    )
+    store.record_use(request.user, alias)
+    return _no_store(HttpResponseRedirect(reverse("credentials", args=[alias]), status=303))
+
+
+def _offer_to_issue(request: HttpRequest, alias: str) -> HttpResponse:
+    entitlement = _attempt(request, lambda: _own_entitlement(request, alias))
+    if isinstance(entitlement, HttpResponse):
+        return entitlement
+    context = {"role": entitlement.role, "options": duration_options(entitlement)}
+    return _no_store(render(request, "federation/credentials_offer.html", context))

@@ -38,7 +38,9 @@ def admin_client(admin_user):  # type: ignore[no-untyped-def]
 @pytest.mark.django_db
 def test_portal_credentials_write_one_event_naming_everything(aws, alice_client):
     start = last_id()
-    page = alice_client.post("/roles/prod-developer/credentials/", REMOTE_ADDR="10.1.2.3").content.decode()
+    page = alice_client.post(
+        "/roles/prod-developer/credentials/", REMOTE_ADDR="10.1.2.3", follow=True
+    ).content.decode()
 
     [event] = fresh(start)
     key = re.search(r"AWS_ACCESS_KEY_ID='?([A-Z0-9]+)", page).group(1)
@@ -164,7 +166,7 @@ def test_grant_changes_and_grants_file_loads_are_audited(grants, tmp_path: Path)
 def test_no_secret_reaches_the_audit_trail(api, alice_client, billing_token):
     session = api.post("/api/v1/sessions/", {"role": "prod-developer"}, content_type="application/json")
     console = api.post("/api/v1/console-url/", {"role": "prod-developer"}, content_type="application/json")
-    page = alice_client.post("/roles/prod-developer/credentials/").content.decode()
+    page = alice_client.post("/roles/prod-developer/credentials/", follow=True).content.decode()
 
     dumped = json.dumps(list(AuditEvent.objects.values()), default=str)
     secrets = [

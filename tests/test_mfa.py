@@ -55,7 +55,7 @@ def test_enrolment_shows_a_qr_code_and_the_secret_and_confirms_with_a_code(alice
     page = alice_client.get("/mfa/enrol/")
     body = page.content.decode()
     assert page.status_code == 200 and page["Cache-Control"] == "no-store"
-    assert "<svg" in body and "<script" not in body.split("<main>")[1]
+    assert "<svg" in body and "<script" not in body.split("<main")[1].split("</main>")[0]
     secret = secret_of(body)
     assert not TOTPDevice.objects.filter(user=alice, confirmed=True).exists()
 
@@ -110,7 +110,9 @@ def test_with_a_device_the_password_is_followed_by_a_code(alice, client):
     assert done.status_code == 302 and done["Location"] == "/?q=sandbox"
     assert "sandbox-admin" in client.get("/?q=sandbox").content.decode()
     event = AuditEvent.objects.filter(actor="alice", method="totp").get()
-    assert event.outcome == "ok"
+    assert (event.action, event.outcome) == ("mfa.verified", "ok")
+    # One sign-in is one "signin" row; the code is its own row, not a second sign-in.
+    assert AuditEvent.objects.filter(action="signin", actor="alice").count() == 1
 
 
 @pytest.mark.django_db
@@ -120,7 +122,7 @@ def test_a_wrong_code_is_refused_audited_and_leaves_the_session_unverified(alice
     page = verify(client, "123456")
     assert page.status_code == 200 and "That code is not valid" in page.content.decode()
     assert client.get("/")["Location"].startswith("/mfa/verify/")
-    assert AuditEvent.objects.filter(action="signin.failed", actor="alice", method="totp").exists()
+    assert AuditEvent.objects.filter(action="mfa.failed", actor="alice", method="totp").exists()
 
 
 @pytest.mark.django_db
@@ -177,7 +179,7 @@ def test_a_role_that_needs_mfa_is_refused_without_it_and_points_to_enrolment(san
 @pytest.mark.django_db
 def test_a_role_that_needs_mfa_works_after_the_code(aws, sandbox_needs_mfa, alice):
     client = signed_in(alice, mfa=True)
-    assert client.post("/roles/sandbox-admin/credentials/", {"duration": "900"}).status_code == 200
+    assert client.post("/roles/sandbox-admin/credentials/", {"duration": "900"}).status_code == 303
     assert client.post("/roles/prod-developer/console/").status_code == 302
 
 
@@ -189,7 +191,7 @@ def test_another_grant_of_the_same_role_without_mfa_still_gives_it(
 
     other = Grant.objects.create(group=Group.objects.create(name="sandboxers"), role=sandbox_needs_mfa.role)
     alice.groups.add(other.group)
-    assert alice_client.post("/roles/sandbox-admin/credentials/", {"duration": "900"}).status_code == 200
+    assert alice_client.post("/roles/sandbox-admin/credentials/", {"duration": "900"}).status_code == 303
 
 
 @pytest.mark.django_db
@@ -207,7 +209,7 @@ def test_single_sign_on_users_bring_their_idps_mfa(aws, sandbox_needs_mfa, alice
     client = Client()
     client.force_login(alice, backend=SAML_BACKEND)
     assert client.session[BACKEND_SESSION_KEY] == SAML_BACKEND
-    assert client.post("/roles/sandbox-admin/credentials/", {"duration": "900"}).status_code == 200
+    assert client.post("/roles/sandbox-admin/credentials/", {"duration": "900"}).status_code == 303
     assert "identity provider" in client.get("/mfa/enrol/").content.decode()
     assert not TOTPDevice.objects.filter(user=alice).exists()
 
@@ -245,14 +247,18 @@ def test_staff_without_a_device_are_sent_to_enrol_before_the_admin(admin_user):
 
 
 @pytest.mark.django_db
-def test_staff_signing_in_on_the_admin_form_are_asked_for_their_code(admin_user, client):
+def test_staff_signing_in_for_the_admin_are_asked_for_their_code(admin_user, client):
     device = totp_device(admin_user)
-    signed = client.post("/admin/login/?next=/admin/", {"username": "admin", "password": PASSWORD})
+    door = client.get("/admin/", follow=True)
+    assert door.redirect_chain[-1][0] == "/login/?next=%2Fadmin%2F"  # the portal's sign-in, one for both
+    signed = client.post(
+        "/login/?next=/admin/", {"username": "admin", "password": PASSWORD, "next": "/admin/"}
+    )
     assert signed["Location"] == "/admin/"
     asked = client.get("/admin/", follow=True)
     assert asked.redirect_chain[-1][0] == "/mfa/verify/?next=%2Fadmin%2F"
     assert verify(client, totp_code(device), "/admin/")["Location"] == "/admin/"
-    assert "Site administration" in client.get("/admin/").content.decode()
+    assert "AWS identity broker · administration" in client.get("/admin/").content.decode()
 
 
 @pytest.mark.django_db
@@ -264,3 +270,48 @@ def test_the_admin_opens_for_verified_staff(admin_user):
 def test_metrics_answer_staff_sessions_only_after_the_code(admin_user):
     assert signed_in(admin_user, mfa=False).get("/metrics").status_code == 403
     assert signed_in(admin_user).get("/metrics").status_code == 200
+
+
+# --- the MFA page for someone enrolled ------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_an_enrolled_person_sees_status_with_replace_remove_and_cancel(alice):
+    totp_device(alice)
+    page = signed_in(alice, mfa=True).get("/mfa/enrol/").content.decode()
+    assert "Two-step sign-in" in page and "On:" in page
+    assert 'href="/mfa/enrol/?replace=1"' in page and ">Cancel</a>" in page
+    assert 'action="/mfa/remove/"' in page
+    assert "<svg" not in page  # no new secret is made just for looking
+
+
+@pytest.mark.django_db
+def test_replacing_still_shows_a_qr_code_with_an_accessible_name_and_a_cancel(alice):
+    totp_device(alice)
+    page = signed_in(alice, mfa=True).get("/mfa/enrol/?replace=1").content.decode()
+    assert 'role="img" aria-label="QR code' in page and "<svg" in page
+    assert "keep the authenticator you have" in page
+
+
+@pytest.mark.django_db
+def test_removing_the_authenticator_needs_a_current_code(alice, settings):
+    settings.OTP_TOTP_THROTTLE_FACTOR = 0
+    device = totp_device(alice)
+    client = signed_in(alice, mfa=True)
+    refused = client.post("/mfa/remove/", {"code": "000000"})
+    assert refused.status_code == 400 and "That code is not valid" in refused.content.decode()
+    assert TOTPDevice.objects.filter(user=alice).exists()
+
+    done = client.post("/mfa/remove/", {"code": totp_code(device, steps_ahead=1)})
+    assert done.status_code == 302 and done["Location"] == "/mfa/enrol/?removed=1"
+    assert not TOTPDevice.objects.filter(user=alice, confirmed=True).exists()
+    assert AuditEvent.objects.filter(action="mfa.removed", actor="alice").exists()
+
+
+@pytest.mark.django_db
+def test_removal_is_a_post_and_needs_the_code_step_first(alice):
+    totp_device(alice)
+    unverified = signed_in(alice, mfa=False)
+    response = unverified.post("/mfa/remove/", {"code": "123456"})
+    assert response.status_code == 302 and response["Location"].startswith("/mfa/verify/")
+    assert TOTPDevice.objects.filter(user=alice).exists()

@@ -47,7 +47,7 @@ def test_a_full_flow_at_debug_leaves_no_secret_in_the_log(debug_log, api, billin
     # People: a password sign-in, a SAML sign-in, the portal's credentials and console URL.
     browser = Client()
     assert browser.post("/login/", {"username": "alice", "password": PASSWORD}).status_code == 302
-    page = browser.post("/roles/prod-developer/credentials/").content.decode()
+    page = browser.post("/roles/prod-developer/credentials/", follow=True).content.decode()
     secrets += re.findall(r"export AWS_(?:SECRET_ACCESS_KEY|SESSION_TOKEN)='?([^'\n]+)", page)
     console = browser.post("/roles/prod-developer/console/")
     secrets.append(re.search(r"SigninToken=([^&]+)", console["Location"]).group(1))

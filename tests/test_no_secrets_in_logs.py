@@ -28,7 +28,7 @@ def test_redaction_leaves_file_paths_in_tracebacks_readable():
 def test_a_debug_log_of_a_full_flow_holds_no_secret(aws, alice_client, caplog):
     caplog.handler.addFilter(RedactSecretsFilter())
     with caplog.at_level(logging.DEBUG), caplog.at_level(logging.DEBUG, logger="botocore"):
-        credentials = alice_client.post("/roles/prod-developer/credentials/").content.decode()
+        credentials = alice_client.post("/roles/prod-developer/credentials/", follow=True).content.decode()
         console = alice_client.post("/roles/prod-developer/console/")
     secrets = re.findall(r"export AWS_(?:SECRET_ACCESS_KEY|SESSION_TOKEN)='?([^'\n]+)", credentials)
     token = re.search(r"SigninToken=([^&]+)", console["Location"]).group(1)

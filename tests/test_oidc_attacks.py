@@ -338,8 +338,8 @@ def test_a_require_mfa_grant_opens_only_when_the_provider_said_mfa(forger: Forge
     Grant.objects.filter(role__alias="sandbox-admin").update(require_mfa=True)
     with_mfa = Client()
     forged_callback(with_mfa, forger, amr=["pwd", "hwk"])
-    assert with_mfa.post("/roles/sandbox-admin/credentials/").status_code == 200
+    assert with_mfa.post("/roles/sandbox-admin/credentials/", follow=True).status_code == 200
     without = Client()
     forged_callback(without, forger, sub="sub-alice-2", preferred_username="alice2", amr=["pwd"])
-    page = without.post("/roles/sandbox-admin/credentials/")
+    page = without.post("/roles/sandbox-admin/credentials/", follow=True)
     assert page.status_code == 403 and b"MFA" in page.content

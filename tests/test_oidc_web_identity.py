@@ -52,7 +52,7 @@ def credentials_from(page: str) -> dict[str, str]:
 def test_alice_gets_web_identity_credentials_that_aws_accepts(oidc_on, web_role, aws) -> None:
     client = Client()
     sign_in(client, "alice")
-    page = client.post("/roles/web-developer/credentials/")
+    page = client.post("/roles/web-developer/credentials/", follow=True)
     assert page.status_code == 200, page.content[:400]
     found = credentials_from(page.content.decode())
     identity = boto3.client(
@@ -85,7 +85,7 @@ def test_the_console_opens_for_an_assume_role_role_after_oidc_sign_in(oidc_on, a
 
 def test_a_password_sign_in_is_told_why_it_cannot_use_the_role(web_role) -> None:
     alice = signed_in(make_user("alice", "developers"))
-    page = alice.post("/roles/web-developer/credentials/")
+    page = alice.post("/roles/web-developer/credentials/", follow=True)
     assert page.status_code == 403
     assert b"own OpenID Connect ID token" in page.content
 
@@ -108,7 +108,7 @@ def test_an_expiring_id_token_is_refreshed_with_the_refresh_token(settings, web_
         before = tokens.kept(client.session, alice.pk)
         assert before["refresh"]
         time.sleep(1.1)  # a token refreshed within the same second could be byte-identical
-        assert client.post("/roles/web-developer/credentials/").status_code == 200
+        assert client.post("/roles/web-developer/credentials/", follow=True).status_code == 200
         after = tokens.kept(client.session, alice.pk)
         assert after["exp"] > before["exp"] and after["sub"] == "alice"
     finally:
@@ -126,7 +126,7 @@ def test_an_expiring_id_token_without_refresh_asks_to_sign_in_again(settings, we
         configure(settings, running.issuer, client_id="no-refresh", secret="secret-nr")
         client = Client()
         sign_in(client, "alice")
-        page = client.post("/roles/web-developer/credentials/")
+        page = client.post("/roles/web-developer/credentials/", follow=True)
         assert page.status_code == 401
         assert b"sign in again" in page.content and b'id="signin-again"' in page.content
         assert not Issuance.objects.filter(role_alias="web-developer").exists()
@@ -162,7 +162,7 @@ def test_the_exact_assume_role_with_web_identity_request(oidc_on, web_role) -> N
                 "DurationSeconds": 3600,
             },
         )
-        assert client.post("/roles/web-developer/credentials/").status_code == 200
+        assert client.post("/roles/web-developer/credentials/", follow=True).status_code == 200
         stub.assert_no_pending_responses()
 
 
@@ -173,7 +173,7 @@ def test_aws_refusing_the_token_is_a_clear_403(oidc_on, web_role) -> None:
         stub.add_client_error(
             "assume_role_with_web_identity", "InvalidIdentityToken", "No OpenIDConnect provider found", 400
         )
-        page = client.post("/roles/web-developer/credentials/")
+        page = client.post("/roles/web-developer/credentials/", follow=True)
     assert page.status_code == 403
     assert b"IAM OIDC provider" in page.content
 
@@ -191,7 +191,7 @@ def test_no_oidc_secret_reaches_a_debug_log(oidc_on, web_role, debug_log) -> Non
     client = Client()
     sign_in(client, "alice")
     kept = tokens.kept(client.session, User.objects.get(username="alice").pk)
-    page = client.post("/roles/web-developer/credentials/").content.decode()
+    page = client.post("/roles/web-developer/credentials/", follow=True).content.decode()
     client.post("/oidc/logout/")
     secrets = [kept["id_token"], kept["refresh"], CLIENT_SECRET, *credentials_from(page).values()]
     written = "\n".join(debug_log.handler.format(record) for record in debug_log.records)

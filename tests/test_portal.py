@@ -21,7 +21,7 @@ def test_sign_in_lands_on_the_roles_grouped_by_account(alice, client):
     assert response.status_code == 302 and response["Location"] == "/"
 
     page = client.get("/").content.decode()
-    accounts = re.findall(r"<h2>(\w+) <span", page)
+    accounts = re.findall(r"<summary><h2>(\w+)</h2>", page)
     assert accounts == ["Production", "Sandbox"]
     assert page.index("prod-developer") < page.index("Sandbox") < page.index("sandbox-admin")
     assert "prod-readonly" not in page

@@ -52,7 +52,7 @@ def test_assume_role_names_the_person(stub, alice_client):
         },
     )
     # developers' grant sets a 4 h default and no session policy.
-    assert alice_client.post("/roles/prod-developer/credentials/").status_code == 200
+    assert alice_client.post("/roles/prod-developer/credentials/").status_code == 303
 
 
 @pytest.mark.django_db
@@ -68,7 +68,7 @@ def test_usernames_are_sanitised_for_role_session_names(stub, grants):
             "DurationSeconds": ANY,
         },
     )
-    assert signed_in(user).post("/roles/prod-developer/credentials/").status_code == 200
+    assert signed_in(user).post("/roles/prod-developer/credentials/").status_code == 303
 
 
 @pytest.mark.django_db
@@ -85,7 +85,7 @@ def test_a_scoped_grant_sends_its_session_policy(stub, bob_client):
             "Policy": json.dumps(policy, separators=(",", ":")),
         },
     )
-    assert bob_client.post("/roles/prod-developer/credentials/").status_code == 200
+    assert bob_client.post("/roles/prod-developer/credentials/").status_code == 303
 
 
 @pytest.mark.django_db
@@ -102,7 +102,7 @@ def test_federation_token_sends_a_short_name_and_the_policy(stub, grants):
         },
         {"Name": "a-very-long-username-that-goes-p", "DurationSeconds": 900, "Policy": ANY},
     )
-    assert signed_in(user).post("/roles/prod-s3-reader/credentials/", {"duration": "900"}).status_code == 200
+    assert signed_in(user).post("/roles/prod-s3-reader/credentials/", {"duration": "900"}).status_code == 303
 
 
 @pytest.mark.django_db
@@ -115,7 +115,7 @@ def test_role_chaining_caps_sessions_at_one_hour(stub, alice_client, settings):
     stub.add_response("assume_role", assumed("Developer", "alice"), {
         "RoleArn": ANY, "RoleSessionName": "alice", "SourceIdentity": "alice", "DurationSeconds": 3600,
     })  # fmt: skip
-    assert alice_client.post("/roles/prod-developer/credentials/", {"duration": "3600"}).status_code == 200
+    assert alice_client.post("/roles/prod-developer/credentials/", {"duration": "3600"}).status_code == 303
 
 
 @pytest.mark.django_db

@@ -1,4 +1,5 @@
-"""The verify step after the password, enrolment with a QR code, and the "role needs MFA" page.
+"""The verify step after the password, the MFA page (status, enrolment with a QR code, removal),
+and the "role needs MFA" page.
 
 Verifying rotates the session key (as the password step did), so a session
 id planted before the code was typed is worthless after it. Wrong codes are
@@ -25,8 +26,8 @@ from broker.mfa.redirects import safe_next
 
 PENDING = "mfa_pending_device"
 WRONG_CODE = "That code is not valid. Enter the current code from your authenticator app."
-# Until the audit trail has MFA actions of its own, the factor is recorded as a sign-in step.
-VERIFIED, FAILED = "signin", "signin.failed"
+# The second factor has actions of its own, so one sign-in stays one "signin" row in the trail.
+VERIFIED, FAILED, REMOVED = "mfa.verified", "mfa.failed", "mfa.removed"
 
 
 def _no_store(response: HttpResponse) -> HttpResponse:
@@ -104,6 +105,11 @@ def _enrol_page(request: HttpRequest, device: TOTPDevice, form: CodeForm, next_u
     return _page(request, "mfa/enrol.html", context)
 
 
+def _status_page(request: HttpRequest, form: CodeForm, next_url: str, status: int = 200) -> HttpResponse:
+    context = {"device": policy.device_for(request.user), "form": form, "next": next_url}
+    return _page(request, "mfa/status.html", context, status=status)
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def enrol(request: HttpRequest) -> HttpResponse:
@@ -113,6 +119,8 @@ def enrol(request: HttpRequest) -> HttpResponse:
         return _page(request, "mfa/idp.html", {})
     if policy.has_device(request.user) and not policy.factor(request):
         return _to("mfa-verify", f"{reverse('mfa-enrol')}?{urlencode({'next': next_url})}")
+    if request.method == "GET" and policy.has_device(request.user) and "replace" not in request.GET:
+        return _status_page(request, CodeForm(), next_url)
     if request.method == "GET":
         return _enrol_page(request, _new_pending(request), CodeForm(), next_url)
     device = _pending(request)
@@ -124,6 +132,25 @@ def enrol(request: HttpRequest) -> HttpResponse:
     _confirm(request, device)
     _verified(request, device, "enrol")
     return _no_store(HttpResponseRedirect(next_url))
+
+
+@login_required
+@require_http_methods(["POST"])
+def remove(request: HttpRequest) -> HttpResponse:
+    """Remove the person's authenticator, after a current code from it (a stolen session alone cannot)."""
+    device = policy.device_for(request.user)
+    if device is None or policy.signed_in_with_saml(request):
+        return HttpResponseRedirect(reverse("mfa-enrol"))
+    if not policy.factor(request):  # the sign-in's own code first, then the one that confirms removal
+        return _to("mfa-verify", reverse("mfa-enrol"))
+    form = CodeForm(request.POST)
+    if not _check(request, device, form, "remove"):
+        return _status_page(request, form, reverse("portal"), status=400)
+    with transaction.atomic():
+        TOTPDevice.objects.devices_for_user(request.user, confirmed=None).delete()
+        audit.record_request(REMOVED, request, method="totp")
+    request.user.mfa_factor = ""
+    return _no_store(HttpResponseRedirect(f"{reverse('mfa-enrol')}?removed=1"))
 
 
 def mfa_required_page(request: HttpRequest, next_url: str = "/") -> HttpResponse:

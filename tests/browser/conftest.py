@@ -20,9 +20,11 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
 
+from tests.browser import a11y
 from tests.conftest import ROOT
 from tests.ldap.conftest import configure, directory, slapd, test_ca  # noqa: F401 - fixtures
 
+PHONE, DESKTOP = 390, 1280
 CHROMIUM_FLAGS = [
     "--headless=new",
     "--no-sandbox",
@@ -87,6 +89,28 @@ class Browser:
             lambda d: text in d.find_element(By.TAG_NAME, "body").text
         )
 
+    def at_width(self, width: int) -> None:
+        """Lay the page out as a phone (390 px, touch, mobile viewport) or a desktop window."""
+        if width == DESKTOP:
+            self.driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+            return
+        metrics = {"width": width, "height": 844, "deviceScaleFactor": 2, "mobile": True}
+        self.driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", metrics)
+
+    def prefer_dark(self, dark: bool = True) -> None:
+        features = [{"name": "prefers-color-scheme", "value": "dark" if dark else "light"}]
+        self.driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": features})
+
+    def overflow(self) -> int:
+        """How many CSS pixels the page is wider than the viewport (0: nothing to scroll sideways)."""
+        return self.driver.execute_script(
+            "return document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+
+    def assert_accessible(self) -> None:
+        found = a11y.violations(self.driver)
+        assert not found, f"axe-core on {self.driver.current_url}: {found}"
+
     def screenshot(self, name: str, *, publish: bool = True) -> Path:
         """Pages showing credentials (even moto's) are never published to docs/."""
         path = (self.shots if publish else self.scratch) / f"{name}.png"
@@ -100,6 +124,9 @@ def browser(chromium, live_server, aws, tmp_path) -> Iterator[Browser]:  # type:
     shots.mkdir(parents=True, exist_ok=True)
     chromium.execute_cdp_cmd("Network.clearBrowserCookies", {})
     yield Browser(chromium, live_server.url, shots, tmp_path)
+    chromium.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+    chromium.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": []})
+    chromium.execute_cdp_cmd("Emulation.setTimezoneOverride", {"timezoneId": ""})
     # Leave no second tab behind for the next test.
     for handle in chromium.window_handles[1:]:
         chromium.switch_to.window(handle)

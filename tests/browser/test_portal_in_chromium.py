@@ -73,13 +73,16 @@ def enrol_with_an_authenticator(browser) -> None:  # type: ignore[no-untyped-def
 
 
 def test_an_admin_enrols_mfa_and_adds_a_grant_in_the_admin(browser, grants):
+    """Also: the group page shows its grants, not Django's permission picker, above the fold."""
     make_user("root", staff=True)
-    browser.open("/admin/login/")
+    browser.open("/admin/")  # one sign-in: the admin sends people to the portal's /login/
+    browser.wait_for_text("Sign in")
+    assert "/login/?next=" in browser.driver.current_url
     browser.type("#id_username", "root")
     browser.type("#id_password", PASSWORD)
-    browser.find("input[type=submit]").click()
+    browser.find("form button.primary").click()
     enrol_with_an_authenticator(browser)  # the admin wants a second factor from staff
-    browser.wait_for_text("Site administration")
+    browser.wait_for_text("Accounts, roles, grants and the audit trail")
 
     browser.open("/admin/auth/group/add/")
     browser.type("#id_name", "data-team")
@@ -91,9 +94,10 @@ def test_an_admin_enrols_mfa_and_adds_a_grant_in_the_admin(browser, grants):
         lambda driver: [el.text for el in browser.all(".select2-results__option")] == ["prod-readonly"]
     )
     search.send_keys(Keys.ENTER)
-    browser.type("#id_aws_grants-0-session_seconds", "1800")
+    browser.type("#id_aws_grants-0-session_seconds", "0.5")  # hours
     browser.driver.execute_script("document.getElementById('aws_grants-group').scrollIntoView()")
     browser.screenshot("admin-grant")
+    assert not browser.find("#id_permissions_from").is_displayed()  # folded away
     browser.find("input[name=_save]").click()
     browser.wait_for_text("was added successfully")
 

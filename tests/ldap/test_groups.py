@@ -53,7 +53,7 @@ def test_a_removed_user_loses_the_role_at_the_next_credential_request(
 ):
     settings.DIRECTORY_RECHECK_SECONDS = 0
     client, _ = sign_in("erin", "erin-test-pass")
-    assert client.post("/roles/prod-developer/credentials/").status_code == 200
+    assert client.post("/roles/prod-developer/credentials/").status_code == 303
 
     erin_leaves_the_team()
     response = client.post("/roles/prod-developer/credentials/")
@@ -69,7 +69,7 @@ def test_within_the_window_the_mirrored_groups_are_trusted(directory, aws, setti
     erin_leaves_the_team()
     response = client.post("/roles/prod-developer/credentials/")
 
-    assert response.status_code == 200  # documented: removals apply within 300 s
+    assert response.status_code == 303  # documented: removals apply within 300 s
     assert "developers" in _groups("erin")
 
 

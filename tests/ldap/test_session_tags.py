@@ -47,7 +47,7 @@ def test_mapped_directory_attributes_are_sent_as_tags_on_assume_role(directory, 
     }
     with Stubber(sts.client()) as stub:
         stub.add_response("assume_role", ASSUMED, expected)
-        response = client.post("/roles/prod-developer/credentials/")
+        response = client.post("/roles/prod-developer/credentials/", follow=True)
         stub.assert_no_pending_responses()
 
     assert response.status_code == 200
