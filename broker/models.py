@@ -32,6 +32,8 @@ class AuditEvent(models.Model):
         USER_DEACTIVATED = "user.deactivated", "User deactivated (kill switch)"
         SESSIONS_ENDED = "user.signed_out", "Portal sessions ended"
         AUDIT_EXPORTED = "audit.exported", "Audit trail exported"
+        CONSOLE_SAML = "console.saml", "Console SAML assertion signed (keyless)"
+        SAML_PROVIDER = "saml_provider.updated", "AWS SAML provider created or updated"
 
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     action = models.CharField(max_length=40, choices=Action.choices, db_index=True)

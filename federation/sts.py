@@ -22,6 +22,7 @@ from datetime import datetime
 from typing import Any
 
 import boto3
+from botocore import UNSIGNED
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
@@ -39,6 +40,9 @@ _REFUSED = {
     "ExpiredToken",
     "InvalidClientTokenId",
     "RegionDisabledException",
+    # AssumeRoleWithSAML: AWS did not accept the broker's assertion or its provider.
+    "InvalidIdentityToken",
+    "IDPRejectedClaim",
 }
 _INVALID = {"ValidationError", "MalformedPolicyDocument", "PackedPolicyTooLarge", "InvalidParameterValue"}
 _UNAVAILABLE = {
@@ -48,6 +52,12 @@ _UNAVAILABLE = {
     "ServiceUnavailable",
     "InternalFailure",
     "IDPCommunicationError",
+}
+
+_SAML_REASONS = {
+    "IDPRejectedClaim": ": the role's trust policy does not accept the broker's SAML provider",
+    "InvalidIdentityToken": ": the IAM SAML provider does not hold the broker's signing certificate "
+    "(manage.py awssamlprovider uploads it)",
 }
 
 
@@ -87,10 +97,12 @@ def session_name(username: str, *, limit: int = 64) -> str:
     return cleaned if len(cleaned) >= 2 else (cleaned + "--")[:2]
 
 
-def aws_client(service: str, credentials: Credentials | None = None) -> Any:
+def aws_client(service: str, credentials: Credentials | None = None, *, unsigned: bool = False) -> Any:
     """A boto3 client with the STS client's limits; the broker's own identity unless
-    ``credentials`` (e.g. an account's admin role session) are given. For IAM (revocation)."""
+    ``credentials`` (e.g. an account's admin role session) are given. For IAM (revocation).
+    ``unsigned``: no credentials are looked up or sent (AssumeRoleWithSAML needs none)."""
     config = Config(
+        **({"signature_version": UNSIGNED} if unsigned else {}),
         retries={"mode": "standard", "max_attempts": settings.BROKER_STS_MAX_ATTEMPTS},
         connect_timeout=settings.BROKER_STS_CONNECT_TIMEOUT,
         read_timeout=settings.BROKER_STS_READ_TIMEOUT,
@@ -134,6 +146,11 @@ def _client() -> Any:
     return aws_client("sts")
 
 
+@functools.cache
+def _unsigned_client() -> Any:
+    return aws_client("sts", unsigned=True)
+
+
 def _translate(exc: Exception, *, role: str) -> StsError:
     if isinstance(exc, ClientError):
         code = exc.response.get("Error", {}).get("Code", "")
@@ -143,7 +160,7 @@ def _translate(exc: Exception, *, role: str) -> StsError:
             reason = (
                 ": the role's trust policy does not allow the broker"
                 if code.startswith("AccessDenied")
-                else ""
+                else _SAML_REASONS.get(code, "")
             )
             return StsRefused(f"AWS refused the session for {role} ({code}){reason}")
         if code in _INVALID:
@@ -155,11 +172,16 @@ def _translate(exc: Exception, *, role: str) -> StsError:
     return StsUnavailable("AWS STS could not be reached; try again shortly")
 
 
-def _call(operation: str, *, role: str, **params: Any) -> dict[str, Any]:
+def _call(operation: str, *, role: str, unsigned: bool = False, **params: Any) -> dict[str, Any]:
     """One STS call, timed and counted, with boto3's errors turned into domain errors."""
     started = time.perf_counter()
     try:
-        return getattr(client(), operation)(**params)
+        if unsigned:
+            with _CLIENT_LOCK:
+                sts = _unsigned_client()
+        else:
+            sts = client()
+        return getattr(sts, operation)(**params)
     except (ClientError, BotoCoreError) as exc:
         code = exc.response.get("Error", {}).get("Code", "") if isinstance(exc, ClientError) else ""
         metrics.STS_ERRORS.labels(operation, code or type(exc).__name__).inc()
@@ -212,6 +234,30 @@ def get_federation_token(*, username: str, duration_seconds: int, policy: dict[s
     return _credentials(answer, arn=answer["FederatedUser"]["Arn"], method="federation_token")
 
 
+def assume_role_with_saml(
+    *,
+    role_arn: str,
+    provider_arn: str,
+    assertion: str,
+    duration_seconds: int,
+    policy: dict[str, Any] | None = None,
+) -> Credentials:
+    """A saml role's session from the broker's signed assertion: an unsigned call, no AWS keys.
+
+    ``assertion`` is a bearer secret for a few minutes: it is never logged here.
+    """
+    params: dict[str, Any] = {
+        "RoleArn": role_arn,
+        "PrincipalArn": provider_arn,
+        "SAMLAssertion": assertion,
+        "DurationSeconds": duration_seconds,
+    }
+    if policy:
+        params["Policy"] = json.dumps(policy, separators=(",", ":"))
+    answer = _call("assume_role_with_saml", role=role_arn, unsigned=True, **params)
+    return _credentials(answer, arn=answer["AssumedRoleUser"]["Arn"], method="saml")
+
+
 @functools.cache
 def _broker_identity() -> dict[str, Any]:
     return _call("get_caller_identity", role="the broker's own identity")
@@ -243,4 +289,5 @@ def chaining_cap() -> int | None:
 def reset() -> None:
     """Forget the cached client and identity (tests, or after credentials rotate)."""
     _client.cache_clear()
+    _unsigned_client.cache_clear()
     _broker_identity.cache_clear()

@@ -30,7 +30,7 @@ from federation.grantsfile import load
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_GRANTS = ROOT / "devtools" / "demo-grants.yaml"
 # SAML fixtures (a pysaml2 IdP, the broker trusting it) live beside the SAML tests.
-pytest_plugins = ["tests.saml_support"]
+pytest_plugins = ["tests.saml_support", "tests.keyless_support"]
 PASSWORD = "correct horse battery staple"
 
 
