@@ -17,7 +17,8 @@ _ALLOWED_CHARS = re.compile(r"^[\u0009\u000a\u000d\u0020-\u00ff]*$")
 # The elements IAM's policy grammar defines; AWS refuses a policy with any other.
 POLICY_KEYS = ("Version", "Id", "Statement")
 STATEMENT_KEYS = (
-    "Sid", "Effect", "Principal", "NotPrincipal", "Action", "NotAction", "Resource", "NotResource", "Condition",
+    "Sid", "Effect", "Principal", "NotPrincipal", "Action", "NotAction", "Resource", "NotResource",
+    "Condition",
 )  # fmt: skip
 
 
@@ -71,4 +72,5 @@ def _refuse_unknown(element: dict[str, Any], allowed: tuple[str, ...], where: st
     """A misspelt element would be refused by STS after a round trip: name it here instead."""
     unknown = [key for key in element if key not in allowed]
     if unknown:
-        raise PolicyError(f"{where} has an element AWS does not know: {unknown[0]!r} (allowed: {', '.join(allowed)})")
+        known = ", ".join(allowed)
+        raise PolicyError(f"{where} has an element AWS does not know: {unknown[0]!r} (allowed: {known})")

@@ -18,7 +18,7 @@ from django.core.management import CommandError, call_command
 from broker.models import AuditEvent
 from federation.models import AwsAccount, Grant, Role
 from federation.policies import PolicyError, validate_policy
-from tests.conftest import DEMO_GRANTS, signed_in
+from tests.conftest import signed_in
 
 HEAD = "accounts:\n  - id: '123456789012'\n    name: Production\n"
 ROLE = "roles:\n  - alias: prod-admin\n    arn: arn:aws:iam::123456789012:role/Admin\n"
@@ -71,7 +71,7 @@ UNKNOWN_AT_EACH_LEVEL = [
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(("level", "text", "fault"), UNKNOWN_AT_EACH_LEVEL, ids=[c[0] for c in UNKNOWN_AT_EACH_LEVEL])
+@pytest.mark.parametrize(("level", "text", "fault"), UNKNOWN_AT_EACH_LEVEL, ids=lambda case: str(case)[:20])
 def test_it_refuses_an_unknown_key_at_each_level(tmp_path, loaded, level, text, fault):
     assert fault in refused(tmp_path, text)
 
@@ -97,7 +97,8 @@ def test_a_key_with_no_close_match_gets_no_guess(tmp_path, loaded):
 
 LATER_KEYS = [
     ("method web_identity", HEAD + ROLE + "    method: web_identity\n", "roles[0].method (line 7)"),
-    ("approval", HEAD + ROLE + GRANT + "    approval: {approvers: [approvers]}\n", "grants[0].approval (line 10)"),
+    ("approval", HEAD + ROLE + GRANT + "    approval: {approvers: [approvers]}\n",
+     "grants[0].approval (line 10)"),
 ]  # fmt: skip
 
 

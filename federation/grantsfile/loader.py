@@ -40,9 +40,7 @@ class Summary:
         return "{} created, {} updated, {} unchanged, {} deleted".format(*counts)
 
 
-def _save(
-    obj: Any, reader: Reader, path: str, summary: Summary, *, exclude: list[str] | None = None
-) -> None:
+def _save(obj: Any, reader: Reader, path: str, summary: Summary, *, exclude: list[str] | None = None) -> None:
     try:
         obj.full_clean(exclude=exclude, validate_unique=False)
     except ValidationError as exc:

@@ -81,7 +81,9 @@ def _check_policy(reader: Reader, policy: Any, path: str) -> None:
                 check_keys(reader, statement, f"{path}.Statement[{index}]", STATEMENT)
 
 
-def _check_list(reader: Reader, data: dict[str, Any], key: str, level: Level, policies: tuple[str, ...]) -> None:
+def _check_list(
+    reader: Reader, data: dict[str, Any], key: str, level: Level, policies: tuple[str, ...]
+) -> None:
     for path, item in reader.items(data, key):
         check_keys(reader, item, path, level)
         for name in policies:
