@@ -1,10 +1,11 @@
 """Provision the demo AWS estate in moto: the broker's IAM user and its roles.
 
 Used by ``make run`` and by the tests, so both exercise the same trust
-policies. The saml role trusts the broker's SAML provider, which
-``manage.py awssamlprovider`` registers once the broker's key exists. Two accounts: 123456789012 (moto's default, where the broker's
+policies. Two accounts: 123456789012 (moto's default, where the broker's
 IAM user lives) and 111122223333, reached the way AWS Organizations does,
-by assuming a role there.
+by assuming a role there. The saml role (Keyless) trusts the broker's SAML
+provider instead, which ``manage.py awssamlprovider`` registers once the
+broker's signing key exists.
 """
 
 from __future__ import annotations

@@ -75,6 +75,22 @@ def _providers_named(document: etree._Element) -> list[str]:
     )
 
 
+def _only(document: etree._Element, signed: etree._Element) -> None:
+    """What reaches STS is the whole document: it must hold the signed Assertion and nothing like it.
+
+    One Assertion anywhere, unique IDs, and that Assertion's ID the signed one's:
+    a wrapped copy (XSW) next to, around or inside the signed one is refused.
+    """
+    assertions = document.findall(".//saml:Assertion", NS)
+    if len(assertions) != 1:
+        raise Refused(f"the Response holds {len(assertions)} Assertions; exactly one is allowed")
+    ids = [node.get("ID") for node in document.iter() if isinstance(node.tag, str) and node.get("ID")]
+    if len(ids) != len(set(ids)):
+        raise Refused("two elements share an ID")
+    if assertions[0].getparent() is not document or assertions[0].get("ID") != signed.get("ID"):
+        raise Refused("the Assertion in the Response is not the one the signature covers")
+
+
 class SamlVerifier:
     """AWS's checks, with IAM's SAML providers read through ``provider_metadata(arn) -> xml``."""
 
@@ -101,6 +117,7 @@ class SamlVerifier:
         for provider_arn in _providers_named(document):
             assertion = self._signed_assertion(xml, provider_arn)
             if assertion is not None:
+                _only(document, assertion)
                 return self._check(assertion, provider_arn, endpoint=endpoint)
         raise Refused("no signature by a certificate of the SAML provider named in the Role attribute")
 

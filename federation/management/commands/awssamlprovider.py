@@ -1,9 +1,10 @@
 """``manage.py awssamlprovider [--account ID ...] [--print]``: AWS's trust in the broker's signing key.
 
 Without ``--print`` it creates or updates the IAM SAML provider of each
-account that has one or a saml role (or of each ``--account``) with the broker's metadata (the only step of keyless federation that needs
-AWS credentials: the broker's own, or the account's admin role) and records
-the provider's ARN on the account. With ``--print`` it only prints the
+account that has one or a saml role (or of each ``--account``) with the
+broker's metadata (the only step of keyless federation that needs AWS
+credentials: the broker's own, or the account's admin role) and records the
+provider's ARN on the account. With ``--print`` it only prints the
 metadata and the trust policy saml roles need, for an admin to apply by hand.
 """
 
