@@ -12,13 +12,13 @@ import logging
 import re
 
 _CREDENTIAL_NAMES = (
-    "SecretAccessKey|SessionToken|Token|sessionKey|sessionToken|SigninToken|SAMLResponse|"
+    "SecretAccessKey|SessionToken|Token|sessionKey|sessionToken|SigninToken|SAMLResponse|SAMLAssertion|"
     "aws_secret_access_key|aws_session_token|password"
 )
 _PATTERNS = [
     # Query or form parameters that carry a credential.
     re.compile(
-        r"(?i)((?:SigninToken|Session|SessionToken|SAMLResponse|sessionKey|sessionToken|SecretAccessKey|"
+        r"(?i)((?:SigninToken|Session|SessionToken|SAMLResponse|SAMLAssertion|sessionKey|sessionToken|SecretAccessKey|"
         r"password|otp_token)=)[^&\s\"']+"
     ),
     # JSON members and Python dict items (botocore logs parsed answers) that carry a credential.
