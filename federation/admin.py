@@ -32,14 +32,14 @@ class GrantByRoleInline(admin.TabularInline):
 
 @admin.register(AwsAccount)
 class AwsAccountAdmin(admin.ModelAdmin):
-    list_display = ["name", "account_id", "partition", "admin_role_arn"]
+    list_display = ["name", "account_id", "partition", "admin_role_arn", "saml_provider_arn"]
     search_fields = ["name", "account_id"]
 
 
 @admin.register(Role)
 class RoleAdmin(admin.ModelAdmin):
     list_display = ["alias", "account", "method", "max_session_seconds"]
-    list_filter = ["account"]
+    list_filter = ["account", "method"]
     search_fields = ["alias", "arn", "description", "account__name", "account__account_id"]
     inlines = [GrantByRoleInline]
     actions = [revoke_sessions]

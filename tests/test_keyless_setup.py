@@ -174,3 +174,15 @@ def test_the_admin_refuses_a_provider_in_another_account(admin_user):
     response = signed_in(admin_user).post(f"/admin/federation/awsaccount/{account.pk}/change/", form)
     assert response.status_code == 200
     assert "The ARN names account 210987654321, not 123456789012" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_admin_refuses_a_saml_role_in_an_account_without_a_provider(admin_user):
+    role = Role.objects.get(alias="sandbox-admin")
+    form = {"alias": role.alias, "account": role.account_id, "arn": role.arn, "method": "saml",
+            "max_session_seconds": 3600, "description": "", "session_tags": "{}", "federation_policy": "",
+            "grants-TOTAL_FORMS": 0, "grants-INITIAL_FORMS": 0}  # fmt: skip
+    response = signed_in(admin_user).post(f"/admin/federation/role/{role.pk}/change/", form)
+    assert response.status_code == 200
+    assert "needs its account (111122223333) to have a SAML provider ARN" in response.content.decode()
+    assert Role.objects.get(alias="sandbox-admin").method == "assume_role"
