@@ -12,7 +12,10 @@ the project's ``gunicorn.conf.py``, and a Celery worker. It prints one table:
 - the time one worker takes to refresh 10,000 cached sessions with STS
   answering in 50 ms. One worker is one ``celery worker -c 2`` as deployed
   (two prefork processes for two cores), each refreshing a batch on a pool of
-  16 threads (``BROKER_REFRESH_THREADS``).
+  16 threads (``BROKER_REFRESH_THREADS``);
+- the same worker refreshing 5,000 keyless (saml) sessions: each refresh signs
+  an assertion and calls AssumeRoleWithSAML. ``BENCH_SESSIONS`` and
+  ``BENCH_SAML_SESSIONS`` change the counts.
 """
 
 from __future__ import annotations
@@ -41,8 +44,9 @@ BIN = Path(sys.executable).parent
 CLIENT_PROCESSES = 4
 REQUESTS_PER_PROCESS = 1500
 ROUNDS = 2
-SESSIONS = 10_000
-SAML_SESSIONS = 5_000  # keyless (method: saml) sessions: a signed assertion + AssumeRoleWithSAML each
+SESSIONS = int(os.environ.get("BENCH_SESSIONS", "10000"))
+# keyless (method: saml) sessions: a signed assertion + AssumeRoleWithSAML each
+SAML_SESSIONS = int(os.environ.get("BENCH_SAML_SESSIONS", "5000"))
 WORKER_PROCESSES = 2  # one worker as deployed: `celery worker -c 2` (prefork) on 2 cores
 WORKER_THREADS = 16  # BROKER_REFRESH_THREADS: refreshes each process runs at once
 STS_DELAY = 0.05
