@@ -9,7 +9,10 @@ environment.
 from __future__ import annotations
 
 import os
+import re
 
+_RATE = re.compile(r"^\s*(\d+)\s*/\s*(s|sec|second|m|min|minute|h|hour)\s*$")
+_PERIODS = {"s": 1, "m": 60, "h": 3600}
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
 
@@ -69,3 +72,11 @@ def require(name: str, value: str, *, debug: bool) -> str:
     if not value and not debug:
         raise SettingError(f"{name} is required when DJANGO_DEBUG is off")
     return value
+
+
+def parse_rate(text: str, *, name: str) -> tuple[int, int]:
+    """``"600/minute"`` -> (600, 60): a count per second, minute or hour, for the setting ``name``."""
+    match = _RATE.match(text)
+    if match is None:
+        raise SettingError(f"{name} must look like 600/minute, not {text!r}")
+    return int(match[1]), _PERIODS[match[2][0]]

@@ -28,6 +28,7 @@ _ERRORS = {
         400: "Bad request",
         401: "No token, or a token that is not valid",
         403: "Role not available, or address not allowed",
+        413: "Request body over the broker's limit",
         429: "Too many requests (Retry-After)",
         503: "AWS or the broker unavailable (Retry-After)",
     }.items()
