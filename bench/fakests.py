@@ -1,4 +1,4 @@
-"""A stand-in STS for the benchmark only: answers AssumeRole after a fixed delay, and counts.
+"""A stand-in STS for the benchmark only: answers AssumeRole and AssumeRoleWithSAML after a fixed delay.
 
 moto is the real thing for the tests; here we need a controllable latency
 (STS answering in 50 ms) and a call counter, on loopback only.
@@ -13,12 +13,12 @@ import urllib.parse
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-ANSWER = """<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">
-<AssumeRoleResult><Credentials><AccessKeyId>{key}</AccessKeyId><SecretAccessKey>{secret}</SecretAccessKey>
+ANSWER = """<{action}Response xmlns="https://sts.amazonaws.com/doc/2011-06-15/">
+<{action}Result><Credentials><AccessKeyId>{key}</AccessKeyId><SecretAccessKey>{secret}</SecretAccessKey>
 <SessionToken>{token}</SessionToken><Expiration>{expires}</Expiration></Credentials>
 <AssumedRoleUser><AssumedRoleId>AROABENCH:{name}</AssumedRoleId>
-<Arn>arn:aws:sts::123456789012:assumed-role/Developer/{name}</Arn></AssumedRoleUser></AssumeRoleResult>
-<ResponseMetadata><RequestId>{request}</RequestId></ResponseMetadata></AssumeRoleResponse>"""
+<Arn>arn:aws:sts::123456789012:assumed-role/Developer/{name}</Arn></AssumedRoleUser></{action}Result>
+<ResponseMetadata><RequestId>{request}</RequestId></ResponseMetadata></{action}Response>"""
 
 
 class FakeSts(ThreadingHTTPServer):
@@ -28,11 +28,13 @@ class FakeSts(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", port), _Handler)
         self.delay = 0.0
         self.calls = 0
+        self.by_action: dict[str, int] = {}
         self._lock = threading.Lock()
 
-    def count(self) -> None:
+    def count(self, action: str = "") -> None:
         with self._lock:
             self.calls += 1
+            self.by_action[action] = self.by_action.get(action, 0) + 1
 
     def start(self) -> str:
         threading.Thread(target=self.serve_forever, daemon=True).start()
@@ -46,10 +48,12 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:  # noqa: N802 - http.server's naming
         form = dict(urllib.parse.parse_qsl(self.rfile.read(int(self.headers["Content-Length"])).decode()))
-        self.server.count()
+        action = form.get("Action", "AssumeRole")
+        self.server.count(action)
         time.sleep(self.server.delay)
         seconds = int(form.get("DurationSeconds", "3600"))
         body = ANSWER.format(
+            action=action,
             key="ASIA" + secrets.token_hex(8).upper(),
             secret=secrets.token_urlsafe(30),
             token=secrets.token_urlsafe(200),

@@ -12,7 +12,10 @@ the project's ``gunicorn.conf.py``, and a Celery worker. It prints one table:
 - the time one worker takes to refresh 10,000 cached sessions with STS
   answering in 50 ms. One worker is one ``celery worker -c 2`` as deployed
   (two prefork processes for two cores), each refreshing a batch on a pool of
-  16 threads (``BROKER_REFRESH_THREADS``).
+  16 threads (``BROKER_REFRESH_THREADS``);
+- the same worker refreshing 5,000 keyless (saml) sessions: each refresh signs
+  an assertion and calls AssumeRoleWithSAML. ``BENCH_SESSIONS`` and
+  ``BENCH_SAML_SESSIONS`` change the counts.
 """
 
 from __future__ import annotations
@@ -41,7 +44,9 @@ BIN = Path(sys.executable).parent
 CLIENT_PROCESSES = 4
 REQUESTS_PER_PROCESS = 1500
 ROUNDS = 2
-SESSIONS = 10_000
+SESSIONS = int(os.environ.get("BENCH_SESSIONS", "10000"))
+# keyless (method: saml) sessions: a signed assertion + AssumeRoleWithSAML each
+SAML_SESSIONS = int(os.environ.get("BENCH_SAML_SESSIONS", "5000"))
 WORKER_PROCESSES = 2  # one worker as deployed: `celery worker -c 2` (prefork) on 2 cores
 WORKER_THREADS = 16  # BROKER_REFRESH_THREADS: refreshes each process runs at once
 STS_DELAY = 0.05
@@ -142,6 +147,7 @@ class Stack:
             AWS_SECRET_ACCESS_KEY="bench-secret",  # noqa: S106 - the stand-in STS checks nothing
             AWS_REGION="us-east-1",
             BROKER_ROLE_CHAINING="false",
+            **self._saml_pair(),
             BROKER_API_RATE="1000000/second",
             LOG_LEVEL="WARNING",
             DJANGO_SETTINGS_MODULE="bench.settings",
@@ -154,6 +160,9 @@ class Stack:
             "createapiclient", "bench", "--role", "prod-developer", "--max-session-seconds", "43200"
         )
         self.token = out.strip().splitlines()[-1]
+        self.manage(
+            "createapiclient", "bench-saml", "--role", "prod-keyless", "--max-session-seconds", "43200"
+        )
         self.web_port = free_port()
         self.spawn(
             [
@@ -168,6 +177,18 @@ class Stack:
             "gunicorn.log",
         )
         wait_for(lambda: socket.create_connection(("127.0.0.1", self.web_port), 1), "gunicorn")
+
+    def _saml_pair(self) -> dict[str, str]:
+        """The broker's AWS SAML signing pair (RSA 2048), as a deployment gives it."""
+        from federation.samlidp.keys import generate_pair
+
+        key_pem, cert_pem = generate_pair("bench")
+        (self.tmp / "saml.key").write_bytes(key_pem)
+        (self.tmp / "saml.crt").write_bytes(cert_pem)
+        return {
+            "BROKER_AWS_SAML_KEY_FILE": str(self.tmp / "saml.key"),
+            "BROKER_AWS_SAML_CERT_FILE": str(self.tmp / "saml.crt"),
+        }
 
     def stop(self) -> None:
         for child in reversed(self.children):
@@ -202,8 +223,8 @@ def web_rounds(stack: Stack) -> dict[str, object]:
     return {"results": results, "sts_per_1000": warm_calls * 1000 / warm_requests}
 
 
-def _populate(count: int) -> list[str]:
-    """``count`` cached sessions for the bench client, all due for refresh now."""
+def _populate(count: int, *, client: str = "bench", alias: str = "prod-developer") -> list[str]:
+    """``count`` cached sessions for a bench client, all due for refresh now."""
     import django
 
     django.setup()
@@ -213,10 +234,10 @@ def _populate(count: int) -> list[str]:
     from broker.apitokens.tokens import subject_caller
     from federation import credcache, delivery, sts
 
-    caller = subject_caller(ApiClient.objects.get(name="bench").subject)
+    caller = subject_caller(ApiClient.objects.get(name=client).subject)
     ids = []
     for index in range(count):
-        spec = delivery.plan(caller, alias="prod-developer", duration_seconds=900 + index, policy=None)
+        spec = delivery.plan(caller, alias=alias, duration_seconds=900 + index % 40000, policy=None)
         expires = datetime.now(UTC) + timedelta(seconds=300)
         fake = sts.Credentials(
             "ASIAOLD", "old-secret", "old-token", expires, "arn:aws:sts::1:x", "assume_role"
@@ -226,24 +247,31 @@ def _populate(count: int) -> list[str]:
     return ids
 
 
-def refresh_round(stack: Stack) -> dict[str, Any]:
+def start_worker(stack: Stack) -> None:
+    worker = [str(BIN / "celery"), "-A", "broker", "worker", "-l", "warning", "-c", str(WORKER_PROCESSES)]
+    stack.env["BROKER_REFRESH_THREADS"] = str(WORKER_THREADS)
+    stack.spawn([*worker, "--without-mingle", "--without-gossip"], "worker.log")
+    time.sleep(3)  # the worker connects
+
+
+def refresh_round(
+    stack: Stack, *, alias: str = "prod-developer", client: str = "bench", count: int = SESSIONS
+) -> dict[str, Any]:
+    """One worker refreshing ``count`` cached sessions of ``alias``, all due now."""
     os.environ.update(stack.env)
-    _populate(SESSIONS)
+    _populate(count, client=client, alias=alias)
     from federation import tasks
     from federation.models import Issuance
 
     stack.sts.delay = STS_DELAY
     calls_before = stack.sts.calls
     cpu_before = cpu.snapshot()
-    worker = [str(BIN / "celery"), "-A", "broker", "worker", "-l", "warning", "-c", str(WORKER_PROCESSES)]
-    stack.env["BROKER_REFRESH_THREADS"] = str(WORKER_THREADS)
-    stack.spawn([*worker, "--without-mingle", "--without-gossip"], "worker.log")
-    time.sleep(3)  # the worker connects
     began = time.time()
-    refreshes = Issuance.objects.filter(purpose="api-refresh")  # each refresh leaves one ledger row
+    # each refresh leaves one ledger row
+    refreshes = Issuance.objects.filter(purpose="api-refresh", role_alias=alias)
 
     deadline, tick = time.monotonic() + 900, 0.0
-    while refreshes.count() < SESSIONS and time.monotonic() < deadline:
+    while refreshes.count() < count and time.monotonic() < deadline:
         if time.monotonic() >= tick:  # what beat does every 30 s
             tasks.refresh_due.delay()
             tick = time.monotonic() + 30
@@ -255,6 +283,7 @@ def refresh_round(stack: Stack) -> dict[str, Any]:
         "cpu": cpu.describe(costs),
         "seconds": elapsed,
         "refreshed": done,
+        "count": count,
         "rate": done / elapsed,
         "sts": stack.sts.calls - calls_before,
     }
@@ -265,10 +294,24 @@ def main() -> None:
     try:
         stack.start()
         web = web_rounds(stack)
+        start_worker(stack)
         refresh = refresh_round(stack)
+        saml = refresh_round(stack, alias="prod-keyless", client="bench-saml", count=SAML_SESSIONS)
     finally:
         stack.stop()
     report(stack, web, refresh)
+    report_saml(saml)
+
+
+def report_saml(saml: dict[str, Any]) -> None:
+    """Keyless: each refresh signs an assertion (RSA-SHA256) and calls AssumeRoleWithSAML."""
+    print(
+        f"Keyless (saml) refresh: {saml['refreshed']:.0f} of {saml['count']} sessions in "
+        f"{saml['seconds']:.1f} s by the same worker, STS at {STS_DELAY * 1000:.0f} ms: "
+        f"{saml['rate']:.0f} sessions/s "
+        f"({saml['rate'] / WORKER_PROCESSES:.0f} per process), {saml['sts']:.0f} AssumeRoleWithSAML calls; "
+        f"CPU per refresh (signing included), all processes: {saml['cpu']}."
+    )
 
 
 def report(stack: Stack, web: dict[str, object], refresh: dict[str, Any]) -> None:

@@ -40,6 +40,8 @@ class AuditEvent(models.Model):
         MFA_VERIFIED = "mfa.verified", "Second factor verified"
         MFA_FAILED = "mfa.failed", "Second factor refused"
         MFA_REMOVED = "mfa.removed", "Authenticator removed"
+        CONSOLE_SAML = "console.saml", "Console SAML assertion signed (keyless)"
+        SAML_PROVIDER = "saml_provider.updated", "AWS SAML provider created or updated"
 
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     action = models.CharField(max_length=40, choices=Action.choices, db_index=True)

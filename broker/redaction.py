@@ -12,7 +12,7 @@ import logging
 import re
 
 _CREDENTIAL_NAMES = (
-    "SecretAccessKey|SessionToken|Token|sessionKey|sessionToken|SigninToken|SAMLResponse|"
+    "SecretAccessKey|SessionToken|Token|sessionKey|sessionToken|SigninToken|SAMLResponse|SAMLAssertion|"
     "aws_secret_access_key|aws_session_token|password|"
     # OpenID Connect: tokens, the client secret and the PKCE verifier (botocore logs WebIdentityToken).
     "id_token|access_token|refresh_token|client_secret|code_verifier|WebIdentityToken"
@@ -20,9 +20,9 @@ _CREDENTIAL_NAMES = (
 _PATTERNS = [
     # Query or form parameters that carry a credential.
     re.compile(
-        r"(?i)((?:SigninToken|Session|SessionToken|SAMLResponse|sessionKey|sessionToken|SecretAccessKey|"
-        r"password|otp_token|WebIdentityToken|id_token|id_token_hint|access_token|refresh_token|"
-        r"client_secret|code_verifier)=)[^&\s\"']+"
+        r"(?i)((?:SigninToken|Session|SessionToken|SAMLResponse|SAMLAssertion|sessionKey|sessionToken|"
+        r"SecretAccessKey|password|otp_token|WebIdentityToken|id_token|id_token_hint|access_token|"
+        r"refresh_token|client_secret|code_verifier)=)[^&\s\"']+"
     ),
     # JSON members and Python dict items (botocore logs parsed answers) that carry a credential.
     re.compile(rf"(?i)([\"'](?:{_CREDENTIAL_NAMES})[\"']\s*:\s*b?[\"'])[^\"']+"),

@@ -194,6 +194,22 @@ if OIDC_ISSUER:
 AUTHENTICATION_BACKENDS = [*AUTHENTICATION_BACKENDS, "broker.oidc.backend.OidcBackend"]
 TEMPLATES[0]["OPTIONS"]["context_processors"].append("broker.oidc.context.oidc")
 
+# --- Keyless federation: the broker as a SAML IdP to AWS (federation/samlidp/) ---
+# saml roles are reached with AssumeRoleWithSAML (unsigned) or AWS's SAML sign-in page,
+# with assertions the broker signs: no AWS keys are needed for them. The key is a secret
+# (BROKER_AWS_SAML_KEY_FILE, or the PEM itself in BROKER_AWS_SAML_KEY); the certificate
+# and the next one (published ahead of a rotation) are files. In debug without a key, a
+# pair is generated once under .demo/aws-saml-idp/ for the demo; otherwise a system check
+# stops start-up while a saml role exists without an RSA key of 2048 bits or more.
+BROKER_AWS_SAML_KEY_FILE = envstr("BROKER_AWS_SAML_KEY_FILE")
+BROKER_AWS_SAML_KEY = "" if BROKER_AWS_SAML_KEY_FILE else envstr("BROKER_AWS_SAML_KEY")
+BROKER_AWS_SAML_CERT_FILE = envstr("BROKER_AWS_SAML_CERT_FILE")
+BROKER_AWS_SAML_NEXT_CERT_FILE = envstr("BROKER_AWS_SAML_NEXT_CERT_FILE")
+BROKER_AWS_SAML_ENTITY_ID = envstr("BROKER_AWS_SAML_ENTITY_ID") or BROKER_BASE_URL + "/aws/saml/metadata/"
+BROKER_SAML_SIGNIN_URL = envstr("BROKER_SAML_SIGNIN_URL")  # empty: AWS's endpoint for the role's partition
+BROKER_AWS_SAML_TRANSITIVE_TAG_KEYS = envlist("BROKER_AWS_SAML_TRANSITIVE_TAG_KEYS")
+BROKER_AWS_SAML_DEV_KEY_DIR = BASE_DIR / ".demo" / "aws-saml-idp"
+
 # --- Web layer -------------------------------------------------------------
 # HTTPS settings follow BROKER_BASE_URL: an https portal gets HSTS, secure
 # cookies and a redirect to https (health probes excepted). Behind a proxy

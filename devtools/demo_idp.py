@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import base64
 import contextlib
-import datetime as dt
 import html
 import urllib.parse
 import warnings
@@ -24,12 +23,10 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.utils import CryptographyDeprecationWarning
-from cryptography.x509.oid import NameOID
 from lxml import etree
+
+from federation.samlidp.keys import generate_pair
 
 with warnings.catch_warnings():  # pysaml2 names a cipher mode cryptography has moved; unused here
     warnings.simplefilter("ignore", CryptographyDeprecationWarning)
@@ -67,26 +64,10 @@ def make_keypair(folder: Path, name: str, *, common_name: str = "demo-idp") -> K
     pair = KeyPair(folder / f"{name}.key", folder / f"{name}.crt")
     if pair.key_file.exists() and pair.cert_file.exists():
         return pair
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
-    now = dt.datetime.now(dt.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(subject)
-        .issuer_name(subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=365))
-        .sign(key, hashes.SHA256())
-    )
-    pair.key_file.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-        )
-    )
+    key_pem, cert_pem = generate_pair(common_name)
+    pair.key_file.write_bytes(key_pem)
     pair.key_file.chmod(0o600)
-    pair.cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    pair.cert_file.write_bytes(cert_pem)
     return pair
 
 

@@ -223,6 +223,7 @@ def main() -> None:
         AWS_REGION="us-east-1",
         AWS_DEFAULT_REGION="us-east-1",
         BROKER_SIGNIN_URL=f"http://{HOST}:{signin}/federation",
+        BROKER_SAML_SIGNIN_URL=f"http://{HOST}:{signin}/saml",  # keyless roles: AWS's SAML sign-in
         PYTHONUNBUFFERED="1",
         PROMETHEUS_MULTIPROC_DIR=str(STATE / "prometheus"),
     )
@@ -248,6 +249,8 @@ def main() -> None:
         subprocess.run([*manage, "migrate", "--no-input", "-v0"], cwd=ROOT, env=env, check=True)  # noqa: S603
         subprocess.run([*manage, "seeddemo"], cwd=ROOT, env=env, check=True)  # noqa: S603
         _web_identity_role(env)
+        # Keyless: moto's IAM trusts the broker's (debug-generated) signing certificate.
+        subprocess.run([*manage, "awssamlprovider"], cwd=ROOT, env=env, check=True)  # noqa: S603
         subprocess.run([*manage, "collectstatic", "--no-input", "-v0"], cwd=ROOT, env=env, check=True)  # noqa: S603
         _write_env(env)
         supervisor.start(
@@ -280,6 +283,8 @@ def main() -> None:
             "  bob / bob-demo-pass (auditors): directory users of the demo slapd at\n"
             f"  {env['AUTH_LDAP_SERVER_URI']}; admin is the local break-glass account.\n"
             f"  AWS is moto at {env['AWS_ENDPOINT_URL']}; console sign-in goes to the local stand-in.\n"
+            "  prod-keyless is a saml role: the broker signs a SAML assertion, no AWS keys involved;\n"
+            f"  its metadata: http://{HOST}:{web}/aws/saml/metadata/\n"
             "  Settings for starting a piece alone: source .demo/env\n"
             '  Or click "Sign in with SSO": the demo SAML IdP at '
             f"{sso_url} lets you pick alice or bob.\n"

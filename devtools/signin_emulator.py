@@ -5,8 +5,11 @@ It follows AWS's parameter rules for the two steps of console federation:
 ``GetCallerIdentity`` with those credentials (against ``AWS_ENDPOINT_URL``,
 i.e. moto), refuses ``SessionDuration`` where AWS would, and returns a
 token valid for 15 minutes; ``Action=login`` spends the token once and
-answers with a page naming the identity. The broker uses it only when
-``BROKER_SIGNIN_URL`` points here. Never expose it: it is not AWS.
+answers with a page naming the identity. ``POST /saml`` is AWS's SAML
+sign-in: it verifies the assertion as AWS would (``devtools.saml_verifier``),
+then calls AssumeRoleWithSAML on moto and answers the same kind of page. The
+broker uses it only when ``BROKER_SIGNIN_URL`` / ``BROKER_SAML_SIGNIN_URL``
+point here. Never expose it: it is not AWS.
 
 Run alone: ``python -m devtools.signin_emulator --port 5001``.
 """
@@ -27,7 +30,11 @@ from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import boto3
+from botocore import UNSIGNED
+from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
+
+from devtools.saml_verifier import Refused, SamlVerifier, moto_provider_metadata
 
 TOKEN_LIFETIME_SECONDS = 15 * 60
 StartResponse = Callable[..., Any]
@@ -44,6 +51,7 @@ class SigninEmulator:
     def __init__(self) -> None:
         self._tokens: dict[str, _Grant] = {}
         self._lock = threading.Lock()
+        self.saml = SamlVerifier(moto_provider_metadata)
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         params = dict(urllib.parse.parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True))
@@ -52,6 +60,9 @@ class SigninEmulator:
             params.update(
                 urllib.parse.parse_qsl(environ["wsgi.input"].read(length).decode(), keep_blank_values=True)
             )
+        if environ.get("PATH_INFO") == "/saml" and environ.get("REQUEST_METHOD") == "POST":
+            endpoint = f"{environ['wsgi.url_scheme']}://{environ['HTTP_HOST']}/saml"
+            return self._saml(params, endpoint, start_response)
         if environ.get("PATH_INFO") != "/federation":
             return self._answer(start_response, 404, "text/plain", "not found")
         action = params.get("Action")
@@ -62,7 +73,7 @@ class SigninEmulator:
         return self._answer(start_response, 400, "text/plain", "unknown Action")
 
     def _answer(self, start_response: StartResponse, status: int, kind: str, body: str) -> list[bytes]:
-        reason = {200: "OK", 400: "Bad Request", 404: "Not Found"}[status]
+        reason = {200: "OK", 400: "Bad Request", 403: "Forbidden", 404: "Not Found"}[status]
         start_response(f"{status} {reason}", [("Content-Type", kind), ("Cache-Control", "no-store")])
         return [body.encode()]
 
@@ -120,16 +131,43 @@ class SigninEmulator:
             return self._answer(
                 start_response, 400, "text/plain", "the sign-in token is unknown, used or expired"
             )
-        page = (
-            "<!doctype html><title>AWS console (local stand-in)</title>"
-            "<h1>Signed in to the AWS console</h1>"
-            f'<p>Identity: <code id="identity">{html.escape(grant.arn)}</code></p>'
-            f'<p>Destination: <code id="destination">{html.escape(params["Destination"])}</code></p>'
-            f'<p>Issuer: <code id="issuer">{html.escape(params["Issuer"])}</code></p>'
-            f'<p>Console session: <code id="duration">{grant.session_duration or "default"}</code></p>'
-            "<p><em>This is the broker's development stand-in, not AWS.</em></p>"
-        )
+        page = _console_page(grant.arn, params["Destination"], params["Issuer"], grant.session_duration)
         return self._answer(start_response, 200, "text/html; charset=utf-8", page)
+
+    def _saml(self, params: dict[str, str], endpoint: str, start_response: StartResponse) -> list[bytes]:
+        """AWS's SAML sign-in: verify, then AssumeRoleWithSAML (moto), then the console."""
+        encoded = params.get("SAMLResponse", "")
+        try:
+            verified = self.saml.verify(encoded, endpoint=endpoint)
+        except Refused as exc:
+            return self._answer(
+                start_response, 403, "text/plain", f"Your request included an invalid SAML response: {exc}"
+            )
+        sts = boto3.client("sts", region_name="us-east-1", config=Config(signature_version=UNSIGNED))
+        try:
+            answer = sts.assume_role_with_saml(
+                RoleArn=verified.role_arn, PrincipalArn=verified.provider_arn, SAMLAssertion=encoded
+            )
+        except (BotoCoreError, ClientError) as exc:
+            return self._answer(start_response, 403, "text/plain", f"AssumeRoleWithSAML failed: {exc}")
+        duration = verified.attributes.get("https://aws.amazon.com/SAML/Attributes/SessionDuration", [None])[
+            0
+        ]
+        issuer = "SAML: " + verified.provider_arn
+        page = _console_page(answer["AssumedRoleUser"]["Arn"], params.get("RelayState", ""), issuer, duration)
+        return self._answer(start_response, 200, "text/html; charset=utf-8", page)
+
+
+def _console_page(arn: str, destination: str, issuer: str, duration: object) -> str:
+    return (
+        "<!doctype html><title>AWS console (local stand-in)</title>"
+        "<h1>Signed in to the AWS console</h1>"
+        f'<p>Identity: <code id="identity">{html.escape(arn)}</code></p>'
+        f'<p>Destination: <code id="destination">{html.escape(destination)}</code></p>'
+        f'<p>Issuer: <code id="issuer">{html.escape(issuer)}</code></p>'
+        f'<p>Console session: <code id="duration">{html.escape(str(duration or "default"))}</code></p>'
+        "<p><em>This is the broker's development stand-in, not AWS.</em></p>"
+    )
 
 
 class _QuietHandler(WSGIRequestHandler):
@@ -153,7 +191,7 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=5001)
     args = parser.parse_args()
     server = serve(args.host, args.port)
-    print(f"sign-in stand-in on http://{args.host}:{args.port}/federation", flush=True)
+    print(f"sign-in stand-in on http://{args.host}:{args.port}/federation and /saml", flush=True)
     server.serve_forever()
 
 

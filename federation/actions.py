@@ -7,7 +7,8 @@ event however it was asked for.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from django.db import transaction
@@ -18,8 +19,9 @@ from broker.prepared import PreparedInsert
 from broker.principal import Principal
 from federation import chaining, signin, sts
 from federation.access import Entitlement, access_role
-from federation.models import ASSUME_ROLE, ROLE_METHODS, WEB_IDENTITY, Issuance
+from federation.models import ASSUME_ROLE, FEDERATION_TOKEN, SAML, WEB_IDENTITY, Issuance
 from federation.policies import PolicyError, validate_policy
+from federation.samlidp import session as samlidp
 from federation.tags import session_tags
 
 
@@ -35,20 +37,20 @@ def session_policy_for(
 ) -> dict[str, Any] | None:
     """The policy STS receives: the grant's scoping, or a caller's own narrowing.
 
-    A caller (the API's ``policy``) may narrow an unscoped AssumeRole grant,
-    since AWS intersects a session policy with the role. It may not be
+    A caller (the API's ``policy``) may narrow an unscoped role grant (AssumeRole
+    or saml), since AWS intersects a session policy with the role. It may not be
     combined with a grant's scoping (one inline policy cannot express an
     intersection) nor replace a federation-token policy (that would widen it).
     """
     role = entitlement.role
     if requested is not None:
-        if role.method not in ROLE_METHODS:
-            raise PolicyError("a policy can only narrow AssumeRole roles; this one is a federation token")
+        if role.method == FEDERATION_TOKEN:
+            raise PolicyError("a policy can only narrow IAM roles; this one is a federation token")
         if entitlement.session_policy:
             raise PolicyError("your grant already scopes this role; a policy of yours cannot be added to it")
         validate_policy(requested)
         return requested
-    if role.method in ROLE_METHODS:
+    if role.method != FEDERATION_TOKEN:
         return entitlement.session_policy
     # A federated user's rights are the intersection of this policy with
     # the broker user's own, so a grant's scoping replaces the role's.
@@ -80,6 +82,8 @@ def _obtain(
             policy=policy,
             tags=session_tags(role.session_tags, principal),
         )
+    if role.method == SAML:
+        return samlidp.obtain(role, principal, duration_seconds=duration_seconds, policy=policy)
     return sts.get_federation_token(
         username=principal.username, duration_seconds=duration_seconds, policy=policy
     )
@@ -225,14 +229,28 @@ def console_link(
     destination: str | None = None,
     source_ip: str | None = None,
     cap: int | None = None,
-) -> signin.ConsoleLink:
-    """A one-time console sign-in URL; the destination is checked before any STS call."""
+    saml_form: bool = False,
+) -> signin.ConsoleLink | SamlConsoleForm:
+    """A one-time console sign-in URL; the destination is checked before any STS call.
+
+    With ``saml_form`` (the portal), a saml role gets instead the form the
+    browser posts to AWS's SAML sign-in (``saml_console_form``). Without it
+    (the API), a saml role's URL comes from AssumeRoleWithSAML credentials.
+    """
     try:
         entitlement = access_role(principal, alias)
         page = signin.check_destination(destination, entitlement.role.partition)
     except Exception as exc:
         _refused(principal, alias, exc, source_ip=source_ip, purpose="console")
         raise
+    if saml_form and entitlement.role.method == SAML:
+        return saml_console_form(
+            principal=principal,
+            entitlement=entitlement,
+            duration_seconds=duration_seconds,
+            destination=page,
+            source_ip=source_ip,
+        )
     issued = _obtain_issued(
         principal=principal,
         alias=alias,
@@ -296,3 +314,63 @@ def _record_console(issued: Issued, *, principal: Principal, source_ip: str | No
             **event,
         )
     metrics.ISSUANCES.labels(credentials.method, "console", "ok").inc()
+
+
+@dataclass(frozen=True)
+class SamlConsoleForm:
+    """What the portal's console hop posts to AWS: ``saml_response`` is a bearer secret, never logged."""
+
+    action: str
+    saml_response: str = field(repr=False)
+    relay_state: str
+
+
+def saml_console_form(
+    *,
+    principal: Principal,
+    entitlement: Entitlement,
+    duration_seconds: int | None,
+    destination: str,
+    source_ip: str | None,
+) -> SamlConsoleForm:
+    """A signed Response for AWS's SAML sign-in page; AWS makes the session when the browser posts it.
+
+    No STS call and no access key exist yet, so the ledger row is keyed by the
+    assertion's ID: revocation and the kill switch still find the role from it.
+    """
+    role, alias = entitlement.role, entitlement.role.alias
+    try:
+        duration = entitlement.duration(duration_seconds)
+        signed = samlidp.sign(role, principal, duration_seconds=duration)
+    except Exception as exc:
+        metrics.ISSUANCES.labels("", "console", "refused").inc()
+        _refused(principal, alias, exc, source_ip=source_ip, purpose="console")
+        raise
+    expires_at = timezone.now() + timedelta(seconds=duration)
+    with transaction.atomic():
+        _LEDGER(
+            transaction.get_connection(),
+            {
+                "username": principal.username,
+                "role": role.pk,
+                "role_alias": alias,
+                "method": SAML,
+                "purpose": "console",
+                "access_key_id": signed.assertion_id,
+                "issued_at": timezone.now(),
+                "expires_at": expires_at,
+                "source_ip": source_ip,
+            },
+        )
+        audit.record(
+            "console.saml",
+            actor=principal.username,
+            source_ip=source_ip,
+            role_alias=alias,
+            method=SAML,
+            access_key_id=signed.assertion_id,
+            destination=destination,
+            expires_at=expires_at.isoformat(),
+        )
+    metrics.ISSUANCES.labels(SAML, "console", "ok").inc()
+    return SamlConsoleForm(action=signed.endpoint, saml_response=signed.encoded, relay_state=destination)

@@ -52,7 +52,7 @@ class GrantByRoleInline(admin.StackedInline):
 
 @admin.register(AwsAccount)
 class AwsAccountAdmin(admin.ModelAdmin):
-    list_display = ["name", "account_id", "partition", "admin_role_arn"]
+    list_display = ["name", "account_id", "partition", "admin_role_arn", "saml_provider_arn"]
     search_fields = ["name", "account_id"]
 
 

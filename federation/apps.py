@@ -7,3 +7,4 @@ class FederationConfig(AppConfig):
 
     def ready(self) -> None:
         from federation import signals  # noqa: F401  (audits grant changes)
+        from federation.samlidp import checks  # noqa: F401  (a saml role needs a signing key)

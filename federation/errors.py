@@ -10,6 +10,8 @@ from broker.oidc.errors import SignInAgain
 from federation.access import DurationOutOfRange, RoleNotAvailable
 from federation.elevation.states import RequestRefused
 from federation.policies import PolicyError
+from federation.samlidp.keys import SigningKeyUnavailable
+from federation.samlidp.rules import AssertionRefused
 from federation.signin import DestinationNotAllowed, SigninError
 from federation.sts import StsError
 
@@ -42,6 +44,10 @@ def describe(exc: Exception) -> Problem | None:
         return Problem(400, "invalid_policy", "Session policy refused", str(exc))
     if isinstance(exc, DestinationNotAllowed):
         return Problem(400, "invalid_destination", "Console page not allowed", str(exc))
+    if isinstance(exc, AssertionRefused):
+        return Problem(exc.status, exc.code, "AWS would refuse this SAML assertion", str(exc))
+    if isinstance(exc, SigningKeyUnavailable):
+        return Problem(exc.status, exc.code, "SAML signing key unavailable", str(exc))
     if isinstance(exc, SigninError):
         return Problem(exc.status, exc.code, "AWS sign-in unavailable", str(exc))
     if isinstance(exc, SignInAgain):

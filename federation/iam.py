@@ -16,6 +16,10 @@ role that matches the sessions to stop:
 IAM writes happen in the role's own account: with the broker's own
 credentials when the role is in the broker's account, else through the
 account's ``admin_role_arn``. boto3 stays in ``federation.sts``.
+
+The same way, ``upsert_saml_provider`` creates or updates an account's IAM
+SAML provider with the broker's metadata (``manage.py awssamlprovider``):
+the one step of keyless federation that needs AWS credentials.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from datetime import datetime
 from typing import Any
 
 from federation import sts
-from federation.models import Role
+from federation.models import AwsAccount, Role
 
 REVOKE_POLICY_NAME = "AWSRevokeOlderSessions"
 DENY_USER_PREFIX = "BrokerDenySourceIdentity-"
@@ -33,6 +37,9 @@ DENY_USER_PREFIX = "BrokerDenySourceIdentity-"
 
 class RevocationError(Exception):
     """IAM could not be changed; the message says what to do instead."""
+
+
+IamError = RevocationError  # the same failure, named for the IAM writes that are not revocations
 
 
 def _deny_everything_when(condition: dict[str, Any]) -> dict[str, Any]:
@@ -75,15 +82,18 @@ def _client(role: Role) -> Any:
         raise RevocationError(
             f"{role.alias} is a GetFederationToken role: it has no IAM role to attach a deny to"
         )
-    account = role.account
+    hint = f"revoke its sessions in that account (IAM console, role {role.name}, 'Revoke active sessions')"
+    return _account_client(role.account, what=role.alias, hint=hint)
+
+
+def _account_client(account: AwsAccount, *, what: str, hint: str) -> Any:
     try:
         if account.account_id == sts.broker_account_id():
             return sts.aws_client("iam")
         if not account.admin_role_arn:
             raise RevocationError(
-                f"{role.alias} is in account {account.account_id}, not the broker's: revoke its sessions in "
-                f"that account (IAM console, role {role.name}, 'Revoke active sessions'), or set the "
-                "account's admin role ARN so the broker can"
+                f"{what} is in account {account.account_id}, not the broker's: {hint}, "
+                "or set the account's admin role ARN so the broker can"
             )
         return sts.aws_client("iam", sts.assume_admin_role(role_arn=account.admin_role_arn))
     except sts.StsError as exc:
@@ -128,3 +138,26 @@ def delete_role_policy(role: Role, name: str) -> bool:
             raise
         raise RevocationError(f"IAM refused to change role {role.name} ({code})") from None
     return True
+
+
+def upsert_saml_provider(account: AwsAccount, *, name: str, metadata: str) -> tuple[str, bool]:
+    """Create the account's SAML provider, or update it with ``metadata``; (its ARN, created?)."""
+    hint = "add the provider in that account (IAM console, Identity providers, metadata from --print)"
+    iam = _account_client(account, what=f"account {account.name}", hint=hint)
+    arn = (
+        account.saml_provider_arn or f"arn:{account.partition}:iam::{account.account_id}:saml-provider/{name}"
+    )
+    try:
+        try:
+            iam.update_saml_provider(SAMLProviderArn=arn, SAMLMetadataDocument=metadata)
+            return arn, False
+        except Exception as exc:
+            if sts.error_code(exc) != "NoSuchEntity":
+                raise
+        created = iam.create_saml_provider(Name=arn.rsplit("/", 1)[-1], SAMLMetadataDocument=metadata)
+        return created["SAMLProviderArn"], True
+    except Exception as exc:
+        code = sts.error_code(exc)
+        if code is None:
+            raise
+        raise IamError(f"IAM refused to write SAML provider {arn} ({code})") from None

@@ -23,19 +23,39 @@ SAML_PROVIDER_ARN = re.compile(
 
 @dataclass(frozen=True)
 class Partition:
+    """A partition's endpoints. ``saml_url`` is where SAML responses go (their Recipient and
+    Destination); ``saml_audience`` is the Audience AWS's sign-in there expects (its own SAML
+    metadata's entityID outside the commercial partition, where AWS also accepts the endpoint)."""
+
     name: str
     signin_url: str
     console_url: str
+    saml_url: str = ""
+    saml_audience: str = ""
 
 
 PARTITIONS = {
-    "aws": Partition("aws", "https://signin.aws.amazon.com/federation", "https://console.aws.amazon.com/"),
+    "aws": Partition(
+        "aws",
+        "https://signin.aws.amazon.com/federation",
+        "https://console.aws.amazon.com/",
+        "https://signin.aws.amazon.com/saml",
+        "https://signin.aws.amazon.com/saml",
+    ),
     "aws-us-gov": Partition(
         "aws-us-gov",
         "https://signin.amazonaws-us-gov.com/federation",
         "https://console.amazonaws-us-gov.com/",
+        "https://signin.amazonaws-us-gov.com/saml",
+        "urn:amazon:webservices:govcloud",
     ),
-    "aws-cn": Partition("aws-cn", "https://signin.amazonaws.cn/federation", "https://console.amazonaws.cn/"),
+    "aws-cn": Partition(
+        "aws-cn",
+        "https://signin.amazonaws.cn/federation",
+        "https://console.amazonaws.cn/",
+        "https://signin.amazonaws.cn/saml",
+        "urn:amazon:webservices:cn-north-1",
+    ),
 }
 
 

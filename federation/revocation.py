@@ -35,7 +35,7 @@ from broker.apitokens import tokens
 from broker.apitokens.models import ApiToken
 from broker.cliauth import sessions as cli_sessions
 from federation import credcache, iam, sts
-from federation.models import ASSUME_ROLE, Issuance, Role
+from federation.models import ASSUME_ROLE, SAML, Issuance, Role
 
 
 @dataclass(frozen=True)
@@ -126,8 +126,9 @@ def _end_portal_sessions(user: AbstractBaseUser, actor: str, source_ip: str | No
 
 
 def roles_held(username: str) -> list[Role]:
-    """Every AssumeRole role the user obtained credentials for, from the issuance ledger."""
-    ids = Issuance.objects.filter(username=username, method=ASSUME_ROLE, role__isnull=False).values("role")
+    """Every IAM role (AssumeRole or saml) the user obtained a session in, from the issuance ledger."""
+    methods = [ASSUME_ROLE, SAML]
+    ids = Issuance.objects.filter(username=username, method__in=methods, role__isnull=False).values("role")
     return list(Role.objects.filter(pk__in=ids).select_related("account"))
 
 

@@ -78,8 +78,8 @@ def check_destination(destination: str | None, partition: Partition) -> str:
 
 
 def session_duration_allowed(credentials: Credentials, *, chained: bool) -> bool:
-    """AWS accepts ``SessionDuration`` only for AssumeRole sessions made with long-term keys."""
-    return credentials.method == "assume_role" and not chained
+    """AWS accepts ``SessionDuration`` only for role sessions not made by chaining (saml ones never are)."""
+    return credentials.method in ("assume_role", "saml") and not chained
 
 
 def get_signin_token(credentials: Credentials, *, partition: Partition, session_duration: int | None) -> str:

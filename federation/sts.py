@@ -59,6 +59,14 @@ _UNAVAILABLE = {
     "IDPCommunicationError",
 }
 
+_SAML_REASONS = {
+    "IDPRejectedClaim": ": the role's trust policy does not accept the broker's SAML provider",
+    "InvalidIdentityToken": ": the IAM SAML provider does not hold the broker's signing certificate "
+    "(manage.py awssamlprovider uploads it)",
+}
+# The same codes mean different things for the two token calls: say which token was refused.
+_REASONS = {"assume_role_with_web_identity": _TOKEN_REASONS, "assume_role_with_saml": _SAML_REASONS}
+
 
 class StsError(Exception):
     status = 502
@@ -96,10 +104,12 @@ def session_name(username: str, *, limit: int = 64) -> str:
     return cleaned if len(cleaned) >= 2 else (cleaned + "--")[:2]
 
 
-def aws_client(service: str, credentials: Credentials | None = None) -> Any:
+def aws_client(service: str, credentials: Credentials | None = None, *, unsigned: bool = False) -> Any:
     """A boto3 client with the STS client's limits; the broker's own identity unless
-    ``credentials`` (e.g. an account's admin role session) are given. For IAM (revocation)."""
+    ``credentials`` (e.g. an account's admin role session) are given. For IAM (revocation).
+    ``unsigned``: no credentials are looked up or sent (AssumeRoleWithSAML needs none)."""
     config = Config(
+        **({"signature_version": UNSIGNED} if unsigned else {}),
         retries={"mode": "standard", "max_attempts": settings.BROKER_STS_MAX_ATTEMPTS},
         connect_timeout=settings.BROKER_STS_CONNECT_TIMEOUT,
         read_timeout=settings.BROKER_STS_READ_TIMEOUT,
@@ -143,7 +153,13 @@ def _client() -> Any:
     return aws_client("sts")
 
 
-def _translate(exc: Exception, *, role: str) -> StsError:
+@functools.cache
+def unsigned_client() -> Any:
+    """An STS client that signs nothing: for the calls whose proof is a token (SAML, web identity)."""
+    return aws_client("sts", unsigned=True)
+
+
+def _translate(exc: Exception, *, role: str, reasons: dict[str, str]) -> StsError:
     if isinstance(exc, ClientError):
         code = exc.response.get("Error", {}).get("Code", "")
         message = exc.response.get("Error", {}).get("Message", "")
@@ -152,7 +168,7 @@ def _translate(exc: Exception, *, role: str) -> StsError:
             reason = (
                 ": the role's trust policy does not allow the broker"
                 if code.startswith("AccessDenied")
-                else _TOKEN_REASONS.get(code, "")
+                else reasons.get(code, "")
             )
             return StsRefused(f"AWS refused the session for {role} ({code}){reason}")
         if code in _INVALID:
@@ -164,29 +180,20 @@ def _translate(exc: Exception, *, role: str) -> StsError:
     return StsUnavailable("AWS STS could not be reached; try again shortly")
 
 
-@functools.cache
-def unsigned_client() -> Any:
-    """An STS client that signs nothing: for the calls whose proof is a token (web identity)."""
-    config = Config(
-        signature_version=UNSIGNED,
-        retries={"mode": "standard", "max_attempts": settings.BROKER_STS_MAX_ATTEMPTS},
-        connect_timeout=settings.BROKER_STS_CONNECT_TIMEOUT,
-        read_timeout=settings.BROKER_STS_READ_TIMEOUT,
-        max_pool_connections=MAX_POOL_CONNECTIONS,
-    )
-    session = boto3.session.Session()
-    return session.client("sts", region_name=session.region_name or "us-east-1", config=config)
-
-
 def _call(operation: str, *, role: str, unsigned: bool = False, **params: Any) -> dict[str, Any]:
     """One STS call, timed and counted, with boto3's errors turned into domain errors."""
     started = time.perf_counter()
     try:
-        return getattr(unsigned_client() if unsigned else client(), operation)(**params)
+        if unsigned:
+            with _CLIENT_LOCK:
+                sts = unsigned_client()
+        else:
+            sts = client()
+        return getattr(sts, operation)(**params)
     except (ClientError, BotoCoreError) as exc:
         code = exc.response.get("Error", {}).get("Code", "") if isinstance(exc, ClientError) else ""
         metrics.STS_ERRORS.labels(operation, code or type(exc).__name__).inc()
-        raise _translate(exc, role=role) from None
+        raise _translate(exc, role=role, reasons=_REASONS.get(operation, {})) from None
     finally:
         metrics.STS_SECONDS.labels(operation).observe(time.perf_counter() - started)
 
@@ -258,6 +265,30 @@ def get_federation_token(*, username: str, duration_seconds: int, policy: dict[s
     }
     answer = _call("get_federation_token", role=f"federated user {params['Name']}", **params)
     return _credentials(answer, arn=answer["FederatedUser"]["Arn"], method="federation_token")
+
+
+def assume_role_with_saml(
+    *,
+    role_arn: str,
+    provider_arn: str,
+    assertion: str,
+    duration_seconds: int,
+    policy: dict[str, Any] | None = None,
+) -> Credentials:
+    """A saml role's session from the broker's signed assertion: an unsigned call, no AWS keys.
+
+    ``assertion`` is a bearer secret for a few minutes: it is never logged here.
+    """
+    params: dict[str, Any] = {
+        "RoleArn": role_arn,
+        "PrincipalArn": provider_arn,
+        "SAMLAssertion": assertion,
+        "DurationSeconds": duration_seconds,
+    }
+    if policy:
+        params["Policy"] = json.dumps(policy, separators=(",", ":"))
+    answer = _call("assume_role_with_saml", role=role_arn, unsigned=True, **params)
+    return _credentials(answer, arn=answer["AssumedRoleUser"]["Arn"], method="saml")
 
 
 @functools.cache

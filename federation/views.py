@@ -141,12 +141,27 @@ def console(request: HttpRequest, alias: str) -> HttpResponse:
             duration_seconds=_duration(request),
             destination=request.POST.get("destination") or None,
             source_ip=client_ip(request),
+            saml_form=True,
         ),
     )
     if isinstance(outcome, HttpResponse):
         return outcome
     store.record_use(request.user, alias)
+    if isinstance(outcome, actions.SamlConsoleForm):
+        return saml_post_page(request, outcome)
     return _no_store(HttpResponseRedirect(outcome.url))
+
+
+def saml_post_page(request: HttpRequest, form: actions.SamlConsoleForm) -> HttpResponse:
+    """The console hop for a saml role: a form to AWS's SAML sign-in, sent by a static script.
+
+    The signed Response is a bearer secret for minutes: it is in this page's
+    body only (never a URL, a log or the cache), the page is not stored, sends
+    no Referer, and its CSP lets forms go to AWS's endpoint and nowhere else.
+    """
+    response = _no_store(render(request, "federation/saml_post.html", {"form": form}))
+    response._csp_update = {"form-action": [form.action]}  # type: ignore[attr-defined]
+    return response
 
 
 @require_http_methods(["GET", "POST"])

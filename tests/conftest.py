@@ -29,9 +29,12 @@ from federation.grantsfile import load
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_GRANTS = ROOT / "devtools" / "demo-grants.yaml"
-# SAML fixtures (a pysaml2 IdP, the broker trusting it), OIDC's, elevation's and the CLI's (a live
-# broker, the CLI as a subprocess, a scripted browser) live in their own modules.
-pytest_plugins = ["tests.saml_support", "tests.oidc_support", "tests.elevation_support", "tests.cli_support"]
+# SAML fixtures (a pysaml2 IdP, the broker trusting it), OIDC's, keyless SAML's, elevation's and the
+# CLI's (a live broker, the CLI as a subprocess, a scripted browser) live in their own modules.
+pytest_plugins = [
+    "tests.saml_support", "tests.oidc_support", "tests.keyless_support", "tests.elevation_support",
+    "tests.cli_support",
+]  # fmt: skip
 PASSWORD = "correct horse battery staple"
 
 

@@ -15,7 +15,7 @@ from federation.access import (
 )
 from federation.models import Grant, Role
 
-ROLES = {"prod-developer", "prod-readonly", "prod-s3-reader", "sandbox-admin"}
+ROLES = {"prod-developer", "prod-readonly", "prod-s3-reader", "sandbox-admin", "prod-keyless"}
 
 
 @pytest.mark.django_db
@@ -23,7 +23,7 @@ ROLES = {"prod-developer", "prod-readonly", "prod-s3-reader", "sandbox-admin"}
     ("groups", "expected"),
     [
         (set(), set()),
-        ({"developers"}, {"prod-developer", "sandbox-admin", "prod-s3-reader"}),
+        ({"developers"}, {"prod-developer", "sandbox-admin", "prod-s3-reader", "prod-keyless"}),
         ({"auditors"}, {"prod-readonly", "prod-developer"}),
         ({"developers", "auditors"}, ROLES),
         ({"Developers"}, set()),  # group names are exact

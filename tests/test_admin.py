@@ -127,7 +127,7 @@ def test_the_admin_loads_a_grants_file_with_prune(admin_client):
     response = admin_client.post("/admin/federation/role/grants-file/load/", {"file": upload, "prune": "on"})
     assert response.status_code == 302
     assert list(Grant.objects.values_list("group__name", "role__alias")) == [("developers", "prod-developer")]
-    assert Role.objects.count() == 4
+    assert Role.objects.count() == 5
 
 
 @pytest.mark.django_db

@@ -28,7 +28,8 @@ def test_an_employee_makes_a_personal_token_that_acts_as_them(aws, cache_redis, 
     # Shown once: the list afterwards shows only the public part.
     assert token not in alice_client.get("/tokens/").content.decode()
     roles = bearer(token).get("/api/v1/roles/").json()
-    assert {r["alias"] for r in roles} == {"prod-developer", "sandbox-admin", "prod-s3-reader"}
+    expected = {"prod-developer", "sandbox-admin", "prod-s3-reader", "prod-keyless"}
+    assert {r["alias"] for r in roles} == expected
     session = bearer(token).post(
         "/api/v1/sessions/", {"role": "sandbox-admin"}, content_type="application/json"
     )

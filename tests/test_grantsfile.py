@@ -76,14 +76,14 @@ def test_prune_deletes_what_the_file_no_longer_lists(tmp_path):
     data["grants"] = [g for g in data["grants"] if g["group"] != "auditors"]
     load(tmp_path, yaml.safe_dump(data), "--prune")
     assert not Grant.objects.filter(group__name="auditors").exists()
-    assert Grant.objects.filter(group__name="developers").count() == 3
+    assert Grant.objects.filter(group__name="developers").count() == 4
 
 
 @pytest.mark.django_db
 def test_without_prune_nothing_is_deleted(tmp_path):
     load(tmp_path, DEMO_GRANTS.read_text())
     load(tmp_path, "grants: []\n")
-    assert Grant.objects.count() == 5
+    assert Grant.objects.count() == 6
 
 
 BAD_FILES = [
@@ -129,7 +129,7 @@ def test_a_fault_late_in_a_file_rolls_back_the_earlier_entries(tmp_path):
 def test_loading_is_audited(tmp_path):
     load(tmp_path, DEMO_GRANTS.read_text())
     assert AuditEvent.objects.filter(action="grants.loaded").count() == 1
-    assert AuditEvent.objects.filter(action="grant.changed").count() == 5
+    assert AuditEvent.objects.filter(action="grant.changed").count() == 6
 
 
 @pytest.mark.django_db

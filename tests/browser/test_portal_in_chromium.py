@@ -21,7 +21,7 @@ def test_a_directory_user_filters_roles_and_opens_the_console(browser, directory
     browser.wait_for_text("Your AWS roles")
     browser.screenshot("portal")
     shown = [el.text.split("\n")[0] for el in browser.all("li.role strong")]
-    assert set(shown) == {"prod-developer", "prod-s3-reader", "sandbox-admin"}
+    assert set(shown) == {"prod-developer", "prod-s3-reader", "sandbox-admin", "prod-keyless"}
 
     browser.type("#role-filter", "sandbox")
     visible = [el for el in browser.all("li.role") if el.is_displayed()]

@@ -27,6 +27,7 @@ from cryptography.fernet import Fernet
 from moto.server import ThreadedMotoServer
 
 from bench.database import Database
+from federation.samlidp.keys import generate_pair
 from tests.conftest import DEMO_GRANTS, ROOT, free_port
 
 BIN = Path(sys.executable).parent
@@ -78,6 +79,12 @@ class Deployed:
             "LOG_LEVEL": "WARNING",
             "PYTHONPATH": str(ROOT),
         }
+        # The demo grants hold a saml role: a production start needs the broker's AWS SAML pair.
+        key_pem, cert_pem = generate_pair("faults")
+        (self.tmp / "aws-saml.key").write_bytes(key_pem)
+        (self.tmp / "aws-saml.crt").write_bytes(cert_pem)
+        self.env["BROKER_AWS_SAML_KEY_FILE"] = str(self.tmp / "aws-saml.key")
+        self.env["BROKER_AWS_SAML_CERT_FILE"] = str(self.tmp / "aws-saml.crt")
 
     # --- set-up --------------------------------------------------------------------------
     def manage(self, *args: str) -> str:
