@@ -9,6 +9,7 @@ environment.
 from __future__ import annotations
 
 import os
+from urllib.parse import quote, urlsplit, urlunsplit
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
@@ -69,3 +70,18 @@ def require(name: str, value: str, *, debug: bool) -> str:
     if not value and not debug:
         raise SettingError(f"{name} is required when DJANGO_DEBUG is off")
     return value
+
+
+def with_password(url: str, password: str) -> str:
+    """``url`` with ``password`` as its password (the user kept), or unchanged when none is given."""
+    if not password:
+        return url
+    parts = urlsplit(url)
+    user = parts.username or ""
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    netloc = f"{quote(user, safe='')}:{quote(password, safe='')}@{host}"
+    if parts.port:
+        netloc += f":{parts.port}"
+    return urlunsplit(parts._replace(netloc=netloc))

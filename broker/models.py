@@ -32,6 +32,13 @@ class AuditEvent(models.Model):
         USER_DEACTIVATED = "user.deactivated", "User deactivated (kill switch)"
         SESSIONS_ENDED = "user.signed_out", "Portal sessions ended"
         AUDIT_EXPORTED = "audit.exported", "Audit trail exported"
+        MFA_VERIFIED = "mfa.verified", "Second factor verified"
+        MFA_FAILED = "mfa.failed", "Second factor refused"
+        MFA_ENROLLED = "mfa.enrolled", "Second factor enrolled"
+        RECOVERY_USED = "mfa.recovery_used", "Recovery code used"
+        RECOVERY_ISSUED = "mfa.recovery_issued", "Recovery codes issued"
+        MFA_RESET = "mfa.reset", "Second factors reset by an admin"
+        SAML_LOGOUT = "saml.logout", "SAML single logout"
 
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     action = models.CharField(max_length=40, choices=Action.choices, db_index=True)

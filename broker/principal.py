@@ -16,8 +16,10 @@ class Principal:
     groups: frozenset[str] = frozenset()
     attributes: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
     kind: str = "user"
-    # This sign-in showed a second factor: a TOTP code, or the SAML IdP's own MFA.
+    # This sign-in showed a second factor: a TOTP code, a passkey, a recovery code, or the SAML IdP's MFA.
     mfa: bool = False
+    # Which one (broker.mfa.policy: "webauthn", "totp", "recovery", "idp"); "webauthn" is phishing-resistant.
+    mfa_method: str = ""
 
     @classmethod
     def from_user(cls, user: Any) -> Principal:
@@ -28,6 +30,7 @@ class Principal:
             attributes=dict(profile.attributes) if profile else {},
             # Set on request.user by broker.mfa.middleware; a user loaded any other way has none.
             mfa=bool(getattr(user, "mfa_factor", "")),
+            mfa_method=getattr(user, "mfa_factor", "") or "",
         )
 
 

@@ -6,6 +6,7 @@ from django.urls import include, path
 
 from broker import health, metrics, tokenviews
 from broker.directory.forms import SignInForm
+from broker.saml import views as saml_views
 
 urlpatterns = [
     path(
@@ -13,7 +14,8 @@ urlpatterns = [
         auth_views.LoginView.as_view(redirect_authenticated_user=True, authentication_form=SignInForm),
         name="login",
     ),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # Signs out here, then at the SAML IdP when the session came from one that publishes SLO.
+    path("logout/", saml_views.portal_logout, name="logout"),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("saml/", include("broker.saml.urls")),

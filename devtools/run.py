@@ -4,6 +4,11 @@ Starts moto (the AWS endpoint) and provisions the demo roles in it, the
 sign-in endpoint stand-in, Redis when none answers, migrates and seeds the
 database, then serves gunicorn, a Celery worker and beat. Each piece can
 also be started alone; the README lists the commands.
+
+Stopping: the first SIGTERM or Ctrl-C (SIGINT) ends the wait and stops every
+child (each gets 10 s, then is killed); later ones while it stops are noted
+and ignored, so an impatient second signal cannot cut the shutdown short and
+leave children running (tests/test_demo_shutdown.py).
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ from typing import Any
 from cryptography.fernet import Fernet
 
 ROOT = Path(__file__).resolve().parent.parent
-STATE = ROOT / ".demo"
+STATE = Path(os.environ.get("DEMO_STATE") or ROOT / ".demo")
 BIN = Path(sys.executable).parent
 HOST = "127.0.0.1"
 
@@ -90,6 +95,29 @@ def _directory(supervisor: Supervisor, env: dict[str, str]) -> Any:
     return directory
 
 
+class Stopping(KeyboardInterrupt):
+    """The first SIGTERM/SIGINT: leave whatever the demo was doing and stop it."""
+
+
+class Signals:
+    """Turns the first SIGTERM or SIGINT into ``Stopping``; later ones only say so."""
+
+    def __init__(self) -> None:
+        self.stopping = False
+
+    def install(self) -> None:
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, self._received)
+
+    def _received(self, signum: int, frame: object) -> None:
+        if self.stopping:
+            # os.write, not print: print may be half-way through a line in the main thread.
+            os.write(sys.stderr.fileno(), b"run: already stopping\n")
+            return
+        self.stopping = True
+        raise Stopping()
+
+
 class Supervisor:
     def __init__(self) -> None:
         self.children: list[tuple[str, subprocess.Popen[bytes]]] = []
@@ -125,7 +153,7 @@ class Supervisor:
 def _redis(supervisor: Supervisor, env: dict[str, str]) -> str:
     if os.environ.get("REDIS_URL"):
         return os.environ["REDIS_URL"]
-    if _answers(6379):
+    if "DEMO_REDIS_PORT" not in os.environ and _answers(6379):
         return f"redis://{HOST}:6379/0"
     port = _port("DEMO_REDIS_PORT", 6380)
     server = shutil.which("redis-server") or "/usr/bin/redis-server"
@@ -184,7 +212,8 @@ def main() -> None:
     shutil.rmtree(STATE / "prometheus", ignore_errors=True)
     (STATE / "prometheus").mkdir()
     supervisor = Supervisor()
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    signals = Signals()
+    signals.install()
     directory = None
     try:
         env["REDIS_URL"] = _redis(supervisor, env)
@@ -241,11 +270,13 @@ def main() -> None:
         )
         supervisor.watch()
     except KeyboardInterrupt:
-        print("\nrun: stopping")
+        print("\nrun: stopping", flush=True)
     finally:
+        signals.stopping = True  # from here on a signal cannot interrupt the shutdown
         supervisor.stop()
         if directory is not None:
             directory.stop()
+        print("run: stopped", flush=True)
 
 
 if __name__ == "__main__":

@@ -10,11 +10,29 @@ from django.urls import path
 from django.utils.html import format_html_join
 
 from broker.admin import ReadOnlyAdmin
+from broker.mfa.reset import reset_factors_action
+from broker.mfa.stepup import step_up_required
 from broker.principal import Principal
 from federation import grantsadmin
 from federation.access import entitlements, holders
 from federation.models import AwsAccount, Grant, Issuance, Role
 from federation.revocationadmin import deactivate_and_revoke, revoke_sessions
+
+
+class StepUpForChanges(admin.ModelAdmin):
+    """Adding, changing or deleting (grants are edited inline here) wants a recent second factor."""
+
+    @step_up_required
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):  # type: ignore[no-untyped-def]
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
+    @step_up_required
+    def delete_view(self, request, object_id, extra_context=None):  # type: ignore[no-untyped-def]
+        return super().delete_view(request, object_id, extra_context)
+
+    @step_up_required(methods=["POST"])  # actions and bulk deletes; the list itself stays readable
+    def changelist_view(self, request, extra_context=None):  # type: ignore[no-untyped-def]
+        return super().changelist_view(request, extra_context)
 
 
 class GrantInline(admin.TabularInline):
@@ -37,7 +55,7 @@ class AwsAccountAdmin(admin.ModelAdmin):
 
 
 @admin.register(Role)
-class RoleAdmin(admin.ModelAdmin):
+class RoleAdmin(StepUpForChanges):
     list_display = ["alias", "account", "method", "max_session_seconds"]
     list_filter = ["account"]
     search_fields = ["alias", "arn", "description", "account__name", "account__account_id"]
@@ -67,7 +85,7 @@ admin.site.unregister(Group)
 
 
 @admin.register(Group)
-class GroupWithGrantsAdmin(GroupAdmin):
+class GroupWithGrantsAdmin(StepUpForChanges, GroupAdmin):
     inlines = [GrantInline]
 
 
@@ -78,7 +96,7 @@ admin.site.unregister(User)
 @admin.register(User)
 class UserWithRolesAdmin(UserAdmin):
     readonly_fields = [*UserAdmin.readonly_fields, "reachable_roles"]
-    actions = [deactivate_and_revoke]
+    actions = [deactivate_and_revoke, reset_factors_action]
     fieldsets = [*UserAdmin.fieldsets, ("AWS access", {"fields": ["reachable_roles"]})]
 
     @admin.display(description="Roles this user can reach")

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from broker.audit import AuditUnavailable
 from broker.directory.errors import DirectoryUnavailable
-from federation.access import DurationOutOfRange, RoleNotAvailable
+from federation.access import DurationOutOfRange, MfaRequired, RoleNotAvailable
 from federation.policies import PolicyError
 from federation.signin import DestinationNotAllowed, SigninError
 from federation.sts import StsError
@@ -30,6 +30,8 @@ def describe(exc: Exception) -> Problem | None:
     """The answer for a domain error, or ``None`` for a bug (let it surface)."""
     if isinstance(exc, AuditUnavailable):
         return Problem(exc.status, exc.code, "Audit trail unavailable", str(exc))
+    if isinstance(exc, MfaRequired):  # before RoleNotAvailable, its base class
+        return Problem(403, "mfa_required", "MFA needed", str(exc))
     if isinstance(exc, RoleNotAvailable):
         return Problem(403, "role_not_available", "Role not available", str(exc))
     if isinstance(exc, DurationOutOfRange):

@@ -15,8 +15,11 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from federation.models import AwsAccount, Grant, Role
+from federation.models import MFA_ANY, MFA_NONE, MFA_WEBAUTHN, AwsAccount, Grant, Role
 from federation.partitions import ROLE_ARN
+
+# Grant.require_mfa as the file spells it: false (left out on export), true, or webauthn.
+MFA_FILE_VALUES: dict[str, bool | str] = {MFA_NONE: False, MFA_ANY: True, MFA_WEBAUTHN: "webauthn"}
 
 
 class GrantsFileError(ValueError):
@@ -97,6 +100,14 @@ class _Reader:
         if not isinstance(value, bool):
             raise self.fail(f"{path}.{key}", "must be true or false")
         return value
+
+    def mfa_level(self, item: dict[str, Any], path: str, key: str) -> str:
+        """``true`` (any second factor), ``webauthn`` (a passkey or security key) or ``false``."""
+        value = item.get(key, False)
+        for level, spelled in MFA_FILE_VALUES.items():
+            if value is spelled or (isinstance(value, str) and value == spelled):
+                return level
+        raise self.fail(f"{path}.{key}", "must be true, false or webauthn")
 
     def mapping(self, item: dict[str, Any], path: str, key: str) -> dict[str, Any] | None:
         value = item.get(key)
@@ -215,7 +226,7 @@ def _load_grants(
         values = {
             "session_seconds": reader.number(item, path, "session_seconds"),
             "session_policy": reader.mapping(item, path, "session_policy"),
-            "require_mfa": reader.flag(item, path, "require_mfa"),
+            "require_mfa": reader.mfa_level(item, path, "require_mfa"),
         }
         grant = _upsert(Grant, {"group": group, "role": role}, values, summary)
         _save(grant, reader, path, summary)
@@ -259,7 +270,7 @@ def export() -> dict[str, Any]:
         if grant.session_policy:
             entry["session_policy"] = grant.session_policy
         if grant.require_mfa:
-            entry["require_mfa"] = True
+            entry["require_mfa"] = MFA_FILE_VALUES[grant.require_mfa]
         return entry
 
     return {

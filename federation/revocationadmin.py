@@ -1,7 +1,8 @@
 """Admin actions for revocation: "Revoke active sessions" on roles, "Deactivate and revoke" on users.
 
 Both ask for confirmation first (a page naming what will happen), then call
-``federation.revocation`` and report every step as an admin message.
+``federation.revocation`` and report every step as an admin message. Both
+want a second factor shown in the last BROKER_STEP_UP_SECONDS (step-up).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
 
+from broker.mfa.stepup import step_up_required
 from broker.netaddr import client_ip
 from federation import revocation
 from federation.models import Role
@@ -33,6 +35,7 @@ def _report(request: HttpRequest, subject: str, steps: list[revocation.Step]) ->
 
 
 @admin.action(description="Revoke active sessions (AWSRevokeOlderSessions)", permissions=["change"])
+@step_up_required
 def revoke_sessions(model_admin: Any, request: HttpRequest, queryset: QuerySet[Role]) -> Any:
     if request.POST.get("confirm") != "yes":
         return _confirm(
@@ -55,6 +58,7 @@ def revoke_sessions(model_admin: Any, request: HttpRequest, queryset: QuerySet[R
 
 
 @admin.action(description="Deactivate and revoke (kill switch)", permissions=["change"])
+@step_up_required
 def deactivate_and_revoke(model_admin: Any, request: HttpRequest, queryset: QuerySet[Any]) -> Any:
     if request.POST.get("confirm") != "yes":
         return _confirm(
