@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 
-from federation.partitions import PARTITIONS, ROLE_ARN, Partition
+from federation.partitions import PARTITIONS, ROLE_ARN, SAML_PROVIDER_ARN, Partition
 from federation.policies import PolicyError, validate_policy
 from federation.tags import SessionTagError, check_mapping
 
@@ -24,6 +24,28 @@ CHAINED_SESSION_SECONDS = 3600
 
 ASSUME_ROLE = "assume_role"
 FEDERATION_TOKEN = "federation_token"  # noqa: S105 - a method name, not a secret
+SAML = "saml"
+WEB_IDENTITY = "web_identity"
+METHODS = [
+    (ASSUME_ROLE, "AssumeRole (the broker's AWS credentials)"),
+    (FEDERATION_TOKEN, "GetFederationToken (the broker's IAM user keys)"),
+    (SAML, "AssumeRoleWithSAML (keyless: the broker signs a SAML assertion)"),
+    (WEB_IDENTITY, "AssumeRoleWithWebIdentity (the person's own OIDC ID token)"),
+]
+# Methods this version cannot issue yet; clean() and the grants file refuse them, naming why.
+UNSUPPORTED_METHODS = {WEB_IDENTITY: "web identity roles (OpenID Connect sign-in)"}
+# Methods that reach an IAM role (and need its ARN); federation_token is the only other.
+ROLE_METHODS = (ASSUME_ROLE, SAML, WEB_IDENTITY)
+
+
+def default_method(arn: str) -> str:
+    """The method a role has when none is given: the contract's default."""
+    return ASSUME_ROLE if arn else FEDERATION_TOKEN
+
+
+def unsupported_method(method: str) -> str:
+    return f"not supported by this version ({method}: {UNSUPPORTED_METHODS[method]} are not built yet)"
+
 
 # What a grant asks of a person's second factor, weakest first (the access decision relies on the order).
 MFA_NONE, MFA_ANY, MFA_WEBAUTHN = "", "any", "webauthn"
@@ -51,6 +73,14 @@ class AwsAccount(models.Model):
         help_text="A role in this account the broker may assume to change IAM there (revoking sessions). "
         "Not needed for the broker's own account.",
     )
+    saml_provider_arn = models.CharField(
+        "SAML provider ARN",
+        max_length=2048,
+        blank=True,
+        help_text="The IAM SAML provider that trusts this broker's signing certificate "
+        "(arn:aws:iam::<account>:saml-provider/<name>); needed by saml roles. "
+        "`manage.py awssamlprovider` creates it.",
+    )
 
     class Meta:
         ordering = ["name"]
@@ -60,16 +90,35 @@ class AwsAccount(models.Model):
         return f"{self.name} ({self.account_id})"
 
     def clean(self) -> None:
-        if not self.admin_role_arn:
-            return
-        match = ROLE_ARN.match(self.admin_role_arn)
-        if match is None or match["account"] != self.account_id:
-            raise ValidationError(
-                {
-                    "admin_role_arn": "Give an IAM role ARN in this account "
-                    f"(arn:aws:iam::{self.account_id}:role/Name)."
-                }
-            )
+        errors: dict[str, str] = {}
+        if self.admin_role_arn:
+            match = ROLE_ARN.match(self.admin_role_arn)
+            if match is None or match["account"] != self.account_id:
+                errors["admin_role_arn"] = (
+                    f"Give an IAM role ARN in this account (arn:aws:iam::{self.account_id}:role/Name)."
+                )
+        if self.saml_provider_arn:
+            problem = self.saml_provider_problem(self.saml_provider_arn)
+            if problem:
+                errors["saml_provider_arn"] = problem
+        if errors:
+            raise ValidationError(errors)
+
+    def saml_provider_problem(self, provider_arn: str) -> str | None:
+        """Why ``provider_arn`` cannot be this account's SAML provider, or ``None``.
+
+        AWS refuses an assertion whose Role pair names a provider in another
+        account or partition than the role, so a mismatch is refused here.
+        """
+        match = SAML_PROVIDER_ARN.match(provider_arn)
+        example = f"arn:{self.partition or 'aws'}:iam::{self.account_id}:saml-provider/Name"
+        if match is None:
+            return f"Not an IAM SAML provider ARN ({example}; the name is 1 to 128 of [A-Za-z0-9._-])."
+        if match["account"] != self.account_id:
+            return f"The ARN names account {match['account']}, not {self.account_id} ({example})."
+        if self.partition and match["partition"] != self.partition:
+            return f"The ARN is in partition {match['partition']}, the account in {self.partition}."
+        return None
 
 
 class Role(models.Model):
@@ -79,7 +128,14 @@ class Role(models.Model):
         "role ARN",
         max_length=2048,
         blank=True,
-        help_text="Set for AssumeRole; leave empty for GetFederationToken.",
+        help_text="Set for AssumeRole, saml and web identity roles; leave empty for GetFederationToken.",
+    )
+    method = models.CharField(
+        max_length=20,
+        choices=METHODS,
+        blank=True,
+        help_text="How the broker obtains the session. Empty: assume_role when a role ARN is set, "
+        "else federation_token. saml needs the account's SAML provider ARN and no AWS keys in the broker.",
     )
     federation_policy = models.JSONField(
         null=True, blank=True, help_text="GetFederationToken only: the policy the federated user gets."
@@ -101,9 +157,9 @@ class Role(models.Model):
     def __str__(self) -> str:
         return self.alias
 
-    @property
-    def method(self) -> str:
-        return ASSUME_ROLE if self.arn else FEDERATION_TOKEN
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.method = self.method or default_method(self.arn)
+        super().save(*args, **kwargs)
 
     @property
     def name(self) -> str:
@@ -115,9 +171,8 @@ class Role(models.Model):
         return PARTITIONS[self.account.partition]
 
     def clean(self) -> None:
-        errors: dict[str, Any] = {}
-        if bool(self.arn) == bool(self.federation_policy):
-            errors["arn"] = "Give either a role ARN (AssumeRole) or a federation policy (GetFederationToken)."
+        self.method = self.method or default_method(self.arn)
+        errors: dict[str, Any] = self._method_errors()
         if self.arn:
             match = ROLE_ARN.match(self.arn)
             if match is None:
@@ -129,10 +184,8 @@ class Role(models.Model):
                     f"The ARN is in partition {match['partition']}, the account in {self.account.partition}."
                 )
             if self.max_session_seconds > MAX_ASSUME_ROLE_SECONDS:
-                errors["max_session_seconds"] = (
-                    f"AssumeRole sessions last at most {MAX_ASSUME_ROLE_SECONDS} s."
-                )
-        if self.federation_policy:
+                errors["max_session_seconds"] = f"Role sessions last at most {MAX_ASSUME_ROLE_SECONDS} s."
+        if self.federation_policy and "federation_policy" not in errors:
             try:
                 validate_policy(self.federation_policy)
             except PolicyError as exc:
@@ -143,6 +196,25 @@ class Role(models.Model):
             errors["session_tags"] = str(exc)
         if errors:
             raise ValidationError(errors)
+
+    def _method_errors(self) -> dict[str, str]:
+        """What the method needs: an ARN or a policy, and for saml the account's provider."""
+        if self.method in UNSUPPORTED_METHODS:
+            return {"method": f"The method is {unsupported_method(self.method)}."}
+        if self.method == FEDERATION_TOKEN:
+            if self.arn or not self.federation_policy:
+                return {"arn": "A federation_token role has a federation policy and no role ARN."}
+            return {}
+        if not self.arn:
+            return {"arn": f"A {self.method} role needs a role ARN (or use federation_token with a policy)."}
+        if self.federation_policy:
+            return {"federation_policy": "Only federation_token roles take a federation policy."}
+        if self.method == SAML and self.account_id and not self.account.saml_provider_arn:
+            return {
+                "method": f"A saml role needs its account ({self.account.account_id}) to have a SAML "
+                "provider ARN (the IAM SAML provider that trusts this broker)."
+            }
+        return {}
 
 
 class Grant(models.Model):

@@ -14,6 +14,12 @@ ROLE_ARN = re.compile(
     re.ASCII,
 )
 
+# IAM SAML provider names: 1 to 128 of [A-Za-z0-9._-] (IAM's CreateSAMLProvider).
+SAML_PROVIDER_ARN = re.compile(
+    r"^arn:(?P<partition>aws|aws-us-gov|aws-cn):iam::(?P<account>\d{12}):saml-provider/(?P<name>[\w.-]{1,128})$",
+    re.ASCII,
+)
+
 
 @dataclass(frozen=True)
 class Partition:

@@ -14,6 +14,12 @@ from typing import Any
 MAX_POLICY_CHARS = 2048
 _VERSIONS = {"2012-10-17", "2008-10-17"}
 _ALLOWED_CHARS = re.compile(r"^[\u0009\u000a\u000d\u0020-\u00ff]*$")
+# The elements IAM's policy grammar defines; AWS refuses a policy with any other.
+POLICY_KEYS = ("Version", "Id", "Statement")
+STATEMENT_KEYS = (
+    "Sid", "Effect", "Principal", "NotPrincipal", "Action", "NotAction", "Resource", "NotResource",
+    "Condition",
+)  # fmt: skip
 
 
 class PolicyError(ValueError):
@@ -37,6 +43,7 @@ def validate_policy(policy: Any) -> str:
     """Return the compact JSON STS will receive, or raise ``PolicyError``."""
     if not isinstance(policy, dict):
         raise PolicyError("the policy must be a JSON object")
+    _refuse_unknown(policy, POLICY_KEYS, "the policy")
     if policy.get("Version") not in _VERSIONS:
         raise PolicyError('the policy needs "Version": "2012-10-17"')
     statements = policy.get("Statement")
@@ -45,6 +52,8 @@ def validate_policy(policy: Any) -> str:
     if not isinstance(statements, list) or not statements:
         raise PolicyError("the policy needs at least one Statement")
     for index, statement in enumerate(statements):
+        if isinstance(statement, dict):
+            _refuse_unknown(statement, STATEMENT_KEYS, f"Statement[{index}]")
         if not isinstance(statement, dict) or statement.get("Effect") not in ("Allow", "Deny"):
             raise PolicyError(f'Statement[{index}] needs "Effect": "Allow" or "Deny"')
         if not ({"Action", "NotAction"} & statement.keys()):
@@ -57,3 +66,11 @@ def validate_policy(policy: Any) -> str:
     if not _ALLOWED_CHARS.match(compact):
         raise PolicyError("the policy has characters AWS does not accept in a policy")
     return compact
+
+
+def _refuse_unknown(element: dict[str, Any], allowed: tuple[str, ...], where: str) -> None:
+    """A misspelt element would be refused by STS after a round trip: name it here instead."""
+    unknown = [key for key in element if key not in allowed]
+    if unknown:
+        known = ", ".join(allowed)
+        raise PolicyError(f"{where} has an element AWS does not know: {unknown[0]!r} (allowed: {known})")

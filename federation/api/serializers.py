@@ -6,7 +6,7 @@ from typing import Any
 
 from rest_framework import serializers
 
-from federation.models import MAX_FEDERATION_TOKEN_SECONDS, MIN_SESSION_SECONDS
+from federation.models import MAX_FEDERATION_TOKEN_SECONDS, METHODS, MIN_SESSION_SECONDS
 from federation.policies import PolicyError, parse_policy
 
 
@@ -52,7 +52,7 @@ class Role(serializers.Serializer):
     arn = serializers.CharField(help_text="Empty for a federation-token role.")
     account_id = serializers.CharField()
     account_name = serializers.CharField()
-    method = serializers.ChoiceField(choices=["assume_role", "federation_token"])
+    method = serializers.ChoiceField(choices=[name for name, _ in METHODS])
     max_session_seconds = serializers.IntegerField()
 
 

@@ -18,7 +18,7 @@ def to_flags(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("federation", "0004_account_admin_role_arn"),
+        ("federation", "0005_role_method"),
     ]
 
     operations = [
