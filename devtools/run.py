@@ -44,11 +44,12 @@ def _answers(port: int) -> bool:
         return probe.connect_ex((HOST, port)) == 0
 
 
-def _wait_http(url: str, what: str, seconds: float = 30) -> None:
+def _wait_http(url: str, what: str, seconds: float = 120) -> None:
+    """Wait for ``url`` to answer; generous, since a busy machine's first request imports the app."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         try:
-            with urllib.request.urlopen(url, timeout=2):  # noqa: S310 - loopback only
+            with urllib.request.urlopen(url, timeout=15):  # noqa: S310 - loopback only
                 return
         except OSError as exc:
             if getattr(exc, "code", None):  # an HTTP error still means it is up
@@ -201,7 +202,8 @@ def main() -> None:
         DJANGO_DEBUG="true",
         DJANGO_SECRET_KEY=_persistent_secret("secret-key", lambda: secrets.token_urlsafe(50)),
         BROKER_ENCRYPTION_KEYS=_persistent_secret("fernet-key", lambda: Fernet.generate_key().decode()),
-        BROKER_BASE_URL=f"http://{HOST}:{web}",
+        # localhost, not 127.0.0.1: browsers offer passkeys on http://localhost but not on an IP address.
+        BROKER_BASE_URL=f"http://localhost:{web}",
         AWS_ENDPOINT_URL=f"http://{HOST}:{moto}",
         AWS_REGION="us-east-1",
         AWS_DEFAULT_REGION="us-east-1",
@@ -256,8 +258,8 @@ def main() -> None:
         )
         _wait_http(f"http://{HOST}:{web}/healthz", "gunicorn")
         print(
-            f"\n  Broker portal:  http://{HOST}:{web}/\n"
-            f"  Admin:          http://{HOST}:{web}/admin/  (admin / admin-demo-pass)\n"
+            f"\n  Broker portal:  http://localhost:{web}/\n"
+            f"  Admin:          http://localhost:{web}/admin/  (admin / admin-demo-pass)\n"
             "  Sign in as alice / alice-demo-pass (developers, through team-platform) or\n"
             "  bob / bob-demo-pass (auditors): directory users of the demo slapd at\n"
             f"  {env['AUTH_LDAP_SERVER_URI']}; admin is the local break-glass account.\n"

@@ -248,3 +248,9 @@ def test_with_broker_staff_require_webauthn_the_admin_wants_a_passkey(admin_user
     client = password_only("admin")
     assert verify(client, key, next_url="/admin/").json()["redirect_url"] == "/admin/"
     assert client.get("/admin/").status_code == 200
+
+
+def test_the_openapi_document_names_mfa_required(client):
+    document = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    refusal = document["paths"]["/api/v1/roles/{alias}/credentials"]["get"]["responses"]["403"]
+    assert "mfa_required" in refusal["description"]
