@@ -59,10 +59,11 @@ def test_enrol_a_passkey_verify_with_it_and_reach_the_admin(https_like, authenti
     browser = https_like
     make_user("admin", staff=True)
     browser.sign_in("admin", PASSWORD)
+    browser.wait_for_text("Your AWS roles")
+    browser.open("/admin/")
     browser.wait_for_text("Set up your second factor")  # the admin wants a passkey: staff enrol first
-    assert "need=webauthn" in chromium.current_url or "/mfa/enrol/" in chromium.current_url
+    assert "/mfa/enrol/?next=%2Fadmin%2F&need=webauthn" in chromium.current_url
 
-    browser.open("/mfa/enrol/?next=/admin/")
     browser.find("#passkey-register-button").click()
     codes = visible(browser, "#recovery-codes")
     shown = [item.text for item in codes.find_elements(By.CSS_SELECTOR, "#recovery-code-list li")]
@@ -77,8 +78,11 @@ def test_enrol_a_passkey_verify_with_it_and_reach_the_admin(https_like, authenti
     browser.find("#recovery-continue").click()
     browser.wait_for_text("Site administration")  # enrolling counted as the phishing-resistant factor
 
-    browser.find("form[action='/logout/'] button").click()
+    browser.open("/")
+    browser.find("header form[action='/logout/'] button").click()
+    browser.wait_for_text("Sign in")
     browser.sign_in("admin", PASSWORD)
+    browser.open("/admin/")
     browser.wait_for_text("Use your passkey or security key")
     browser.find("#passkey-verify-button").click()
     WebDriverWait(browser.driver, 15).until(lambda d: "/mfa/verify/" not in d.current_url)
