@@ -63,6 +63,18 @@ class SoftAuthenticator:
         }
         return json.dumps(body).encode()
 
+    def _answer(self, **response: Any) -> dict[str, Any]:
+        """The PublicKeyCredential as JSON, as static/passkeys.js posts it."""
+        credential = b64url(self.credential_id)
+        return {
+            "id": credential,
+            "rawId": credential,
+            "type": "public-key",
+            "authenticatorAttachment": "cross-platform",
+            "clientExtensionResults": {},
+            "response": response,
+        }
+
     def create(self, options: dict[str, Any], *, origin: str | None = None) -> dict[str, Any]:
         """The registration answer to the broker's creation options (``navigator.credentials.create``)."""
         attested = (
@@ -71,18 +83,9 @@ class SoftAuthenticator:
         auth_data = self._auth_data(UP | UV | AT, options["rp"]["id"], attested)
         attestation = cbor2.dumps({"fmt": "none", "attStmt": {}, "authData": auth_data})
         client_data = self._client_data("webauthn.create", options, origin)
-        return {
-            "id": b64url(self.credential_id),
-            "rawId": b64url(self.credential_id),
-            "type": "public-key",
-            "authenticatorAttachment": "cross-platform",
-            "clientExtensionResults": {},
-            "response": {
-                "clientDataJSON": b64url(client_data),
-                "attestationObject": b64url(attestation),
-                "transports": ["usb"],
-            },
-        }
+        return self._answer(
+            clientDataJSON=b64url(client_data), attestationObject=b64url(attestation), transports=["usb"]
+        )
 
     def get(
         self, options: dict[str, Any], *, origin: str | None = None, counter: int | None = None
@@ -96,16 +99,9 @@ class SoftAuthenticator:
         client_data = self._client_data("webauthn.get", options, origin)
         signed = auth_data + hashlib.sha256(client_data).digest()
         signature = self.key.sign(signed, ec.ECDSA(hashes.SHA256()))
-        return {
-            "id": b64url(self.credential_id),
-            "rawId": b64url(self.credential_id),
-            "type": "public-key",
-            "authenticatorAttachment": "cross-platform",
-            "clientExtensionResults": {},
-            "response": {
-                "clientDataJSON": b64url(client_data),
-                "authenticatorData": b64url(auth_data),
-                "signature": b64url(signature),
-                "userHandle": None,
-            },
-        }
+        return self._answer(
+            clientDataJSON=b64url(client_data),
+            authenticatorData=b64url(auth_data),
+            signature=b64url(signature),
+            userHandle=None,
+        )
