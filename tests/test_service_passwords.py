@@ -30,9 +30,9 @@ def test_password_files_reach_the_database_and_redis_settings(tmp_path):
         "REDIS_PASSWORD_FILE": str(tmp_path / "redis"),
     }
     code = (
-        "import json, django; from django.conf import settings; django.setup(); "
-        "print(json.dumps([settings.DATABASES['default']['PASSWORD'], settings.CACHES['default']['LOCATION'], "
-        "settings.CELERY_BROKER_URL]))"
+        "import json, django; from django.conf import settings as s; django.setup(); "
+        "print(json.dumps([s.DATABASES['default']['PASSWORD'], s.CACHES['default']['LOCATION'], "
+        "s.CELERY_BROKER_URL]))"
     )
     result = subprocess.run(  # noqa: S603 - fixed argv
         [sys.executable, "-c", code],
