@@ -93,6 +93,13 @@ def test_the_recovery_page_counts_and_a_new_set_voids_the_old(alice, codes, monk
     assert RecoveryCodes.objects.get(user=alice).codes.filter(used_at__isnull=True).count() == 10
 
 
+def test_a_password_alone_cannot_see_or_renew_the_codes(alice, codes):
+    client = password_only()
+    assert client.get("/mfa/recovery/")["Location"].startswith("/mfa/verify/")
+    assert client.post("/mfa/recovery/", {"next": "/"})["Location"].startswith("/mfa/verify/")
+    assert RecoveryCode.objects.filter(used_at__isnull=True).count() == 10
+
+
 def test_a_wrong_shaped_code_is_a_form_error_not_a_500(alice, codes):
     page = use(password_only(), "'; drop table --")
     assert page.status_code == 200 and "not valid or was already used" in page.content.decode()

@@ -224,6 +224,8 @@ def recovery_codes(request: HttpRequest) -> HttpResponse:
     next_url = safe_next(request, request.POST.get("next") or request.GET.get("next"))
     if not policy.has_device(request.user):
         return _to("mfa-enrol", next_url)
+    if policy.must_verify(request):  # a password alone does not even see the count
+        return _to("mfa-verify", reverse("mfa-recovery"))
     if request.method == "POST":
         refused = stepup.step_up_response(request, policy.ANY)
         if refused is not None:
