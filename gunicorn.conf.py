@@ -19,3 +19,10 @@ def child_exit(server, worker):  # type: ignore[no-untyped-def]
         from prometheus_client import multiprocess
 
         multiprocess.mark_process_dead(worker.pid)
+
+
+def post_worker_init(worker):  # type: ignore[no-untyped-def]
+    """Learn whether AWS caps sessions (role chaining) now, not on a request's time."""
+    from federation import chaining
+
+    chaining.settle_in_background()

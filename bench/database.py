@@ -18,10 +18,12 @@ DEFAULT_SERVER = "postgres://postgres@127.0.0.1:5432/postgres"
 
 
 class Database:
-    def __init__(self, tmp: Path) -> None:
-        server = os.environ.get("BENCH_DATABASE_URL", DEFAULT_SERVER)
+    def __init__(self, tmp: Path, server: str | None = None, *, prefix: str = "broker_bench") -> None:
+        """``server``: a PostgreSQL URL or ``sqlite``; default ``BENCH_DATABASE_URL`` (the fault tests
+        pass their own, and a ``prefix`` for the database's name)."""
+        server = server or os.environ.get("BENCH_DATABASE_URL", DEFAULT_SERVER)
         self.server = None if server == "sqlite" else server
-        self.name = f"broker_bench_{secrets.token_hex(4)}"
+        self.name = f"{prefix}_{secrets.token_hex(4)}"
         self.url = f"sqlite:///{tmp / 'bench.sqlite3'}" if self.server is None else self._url_for(self.name)
 
     @property

@@ -209,8 +209,8 @@ def _populate(count: int) -> list[str]:
     django.setup()
     from datetime import UTC, datetime, timedelta
 
-    from broker.apiclients import ApiClient
-    from broker.tokens import subject_caller
+    from broker.apitokens.models import ApiClient
+    from broker.apitokens.tokens import subject_caller
     from federation import credcache, delivery, sts
 
     caller = subject_caller(ApiClient.objects.get(name="bench").subject)

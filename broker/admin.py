@@ -70,4 +70,4 @@ class AuditEventAdmin(ReadOnlyAdmin):
 
 
 # API clients and tokens (their own module, registered on import).
-from broker import apiadmin  # noqa: E402,F401
+from broker.apitokens import admin as apitokens_admin  # noqa: E402,F401

@@ -9,8 +9,11 @@ environment.
 from __future__ import annotations
 
 import os
+import re
 from urllib.parse import quote, urlsplit, urlunsplit
 
+_RATE = re.compile(r"^\s*(\d+)\s*/\s*(s|sec|second|m|min|minute|h|hour)\s*$")
+_PERIODS = {"s": 1, "m": 60, "h": 3600}
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
 
@@ -85,3 +88,11 @@ def with_password(url: str, password: str) -> str:
     if parts.port:
         netloc += f":{parts.port}"
     return urlunsplit(parts._replace(netloc=netloc))
+
+
+def parse_rate(text: str, *, name: str) -> tuple[int, int]:
+    """``"600/minute"`` -> (600, 60): a count per second, minute or hour, for the setting ``name``."""
+    match = _RATE.match(text)
+    if match is None:
+        raise SettingError(f"{name} must look like 600/minute, not {text!r}")
+    return int(match[1]), _PERIODS[match[2][0]]

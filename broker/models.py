@@ -73,5 +73,5 @@ class DirectoryProfile(models.Model):
         return f"{self.user} ({self.source})"
 
 
-# API clients and tokens live in their own module; imported here so Django finds them.
-from broker.apiclients import ApiClient, ApiToken  # noqa: E402,F401
+# API clients and tokens live in their own package (broker/apitokens/); imported here so Django finds them.
+from broker.apitokens.models import ApiClient, ApiToken  # noqa: E402,F401

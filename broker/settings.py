@@ -13,7 +13,17 @@ from pathlib import Path
 import dj_database_url
 from csp.constants import NONE, SELF
 
-from broker.env import SettingError, envbool, envint, envlist, envsecret, envstr, require, with_password
+from broker.env import (
+    SettingError,
+    envbool,
+    envint,
+    envlist,
+    envsecret,
+    envstr,
+    parse_rate,
+    require,
+    with_password,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -270,6 +280,11 @@ BROKER_ROLE_CHAINING = envstr("BROKER_ROLE_CHAINING", "auto").lower()
 BROKER_API_TOKEN_KEY = envsecret("BROKER_API_TOKEN_KEY")
 # Requests per client (N/second|minute|hour); over it the API answers 429 + Retry-After.
 BROKER_API_RATE = envstr("BROKER_API_RATE", "600/minute")
+# Failed API authentications (a bad, expired or missing token) per source address (N/second|minute|hour):
+# over it the address gets 429 + Retry-After before its token is even looked up, and refused attempts
+# are audited as one event per address and window (broker/apitokens/failures.py), not a row each.
+BROKER_API_AUTH_FAILURES = envstr("BROKER_API_AUTH_FAILURES", "20/minute")
+parse_rate(BROKER_API_AUTH_FAILURES, name="BROKER_API_AUTH_FAILURES")  # a typo stops start-up
 # Longest lifetime an employee may give a personal token made in the portal.
 BROKER_PERSONAL_TOKEN_MAX_DAYS = envint("BROKER_PERSONAL_TOKEN_MAX_DAYS", 30, minimum=1)
 # Redis key prefix for cached sessions (values sealed with BROKER_ENCRYPTION_KEYS).
@@ -303,6 +318,12 @@ SPECTACULAR_SETTINGS = {
 CELERY_BEAT_SCHEDULE = {
     "refresh-cached-sessions": {
         "task": "federation.tasks.refresh_due",
+        "schedule": 30.0,
+        "options": {"expires": 25},
+    },
+    # One audit event per address for each closed window of failed API authentications.
+    "audit-auth-failures": {
+        "task": "broker.apitokens.tasks.flush_auth_failures",
         "schedule": 30.0,
         "options": {"expires": 25},
     },

@@ -10,7 +10,7 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from broker import audit, metrics
-from broker.apiclients import ApiClient, ApiToken
+from broker.apitokens.models import ApiClient, ApiToken
 from broker.netaddr import client_ip
 
 

@@ -4,7 +4,8 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from broker import health, metrics, tokenviews
+from broker import health, metrics
+from broker.apitokens import views as tokenviews
 from broker.directory.forms import SignInForm
 from broker.saml import views as saml_views
 
@@ -26,3 +27,6 @@ urlpatterns = [
     path("", include("federation.api.urls")),
     path("", include("federation.urls")),
 ]
+
+# A request Django refuses as malformed (SuspiciousOperation): 413 for a body over its limits, else 400.
+handler400 = "broker.errorpages.bad_request"

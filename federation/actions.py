@@ -16,7 +16,7 @@ from django.utils import timezone
 from broker import audit, metrics
 from broker.prepared import PreparedInsert
 from broker.principal import Principal
-from federation import signin, sts
+from federation import chaining, signin, sts
 from federation.access import Entitlement, access_role
 from federation.models import ASSUME_ROLE, Issuance
 from federation.policies import PolicyError, validate_policy
@@ -126,6 +126,31 @@ def _refused(
     )
 
 
+def _obtain_issued(
+    *,
+    principal: Principal,
+    alias: str,
+    duration_seconds: int | None,
+    purpose: str,
+    source_ip: str | None,
+    cap: int | None,
+    policy: dict[str, Any] | None,
+    entitlement: Entitlement | None,
+) -> Issued:
+    """The access decision and the STS call, nothing recorded yet; refusals are audited."""
+    try:
+        entitlement = entitlement or access_role(principal, alias)
+        if entitlement.session_policy:
+            validate_policy(entitlement.session_policy)
+        duration = entitlement.duration(duration_seconds, cap=session_cap(entitlement, cap))
+        credentials = _obtain(entitlement, principal=principal, duration_seconds=duration, policy=policy)
+    except Exception as exc:
+        metrics.ISSUANCES.labels("", purpose, "refused").inc()
+        _refused(principal, alias, exc, source_ip=source_ip, purpose=purpose)
+        raise
+    return Issued(credentials=credentials, entitlement=entitlement, duration_seconds=duration)
+
+
 def issue_credentials(
     *,
     principal: Principal,
@@ -142,38 +167,39 @@ def issue_credentials(
     Raises ``RoleNotAvailable``, ``DurationOutOfRange`` or an ``StsError``;
     refusals are audited too, so a probe for roles leaves a trace. A caller
     that has just taken the access decision for this request passes its
-    ``entitlement`` rather than have it taken twice.
+    ``entitlement`` rather than have it taken twice. The ledger row and the
+    audit row are written in one transaction: both or neither.
     """
-    try:
-        entitlement = entitlement or access_role(principal, alias)
-        if entitlement.session_policy:
-            validate_policy(entitlement.session_policy)
-        duration = entitlement.duration(duration_seconds, cap=session_cap(entitlement, cap))
-        credentials = _obtain(entitlement, principal=principal, duration_seconds=duration, policy=policy)
-    except Exception as exc:
-        metrics.ISSUANCES.labels("", purpose, "refused").inc()
-        _refused(principal, alias, exc, source_ip=source_ip, purpose=purpose)
-        raise
-    issued = Issued(credentials=credentials, entitlement=entitlement, duration_seconds=duration)
+    issued = _obtain_issued(
+        principal=principal,
+        alias=alias,
+        duration_seconds=duration_seconds,
+        purpose=purpose,
+        source_ip=source_ip,
+        cap=cap,
+        policy=policy,
+        entitlement=entitlement,
+    )
+    credentials = issued.credentials
     with transaction.atomic():
         _ledger(issued, principal=principal, purpose=purpose, source_ip=source_ip)
-        if purpose != "console":
-            audit.record(
-                "credentials.issued",
-                actor=principal.username,
-                source_ip=source_ip,
-                role_alias=alias,
-                method=credentials.method,
-                access_key_id=credentials.access_key_id,
-                purpose=purpose,
-                expires_at=credentials.expiration.isoformat(),
-            )
+        audit.record(
+            "credentials.issued",
+            actor=principal.username,
+            source_ip=source_ip,
+            role_alias=alias,
+            method=credentials.method,
+            access_key_id=credentials.access_key_id,
+            purpose=purpose,
+            expires_at=credentials.expiration.isoformat(),
+        )
     metrics.ISSUANCES.labels(credentials.method, purpose, "ok").inc()
     return issued
 
 
 def _cap(entitlement: Entitlement) -> int | None:
-    return sts.chaining_cap() if entitlement.role.method == ASSUME_ROLE else None
+    """AWS's chaining cap, decided without STS on the request's time (``federation.chaining``)."""
+    return chaining.cap() if entitlement.role.method == ASSUME_ROLE else None
 
 
 def session_cap(entitlement: Entitlement, limit: int | None = None) -> int | None:
@@ -198,13 +224,15 @@ def console_link(
     except Exception as exc:
         _refused(principal, alias, exc, source_ip=source_ip, purpose="console")
         raise
-    issued = issue_credentials(
+    issued = _obtain_issued(
         principal=principal,
         alias=alias,
         duration_seconds=duration_seconds,
         purpose="console",
         source_ip=source_ip,
         cap=cap,
+        policy=None,
+        entitlement=entitlement,
     )
     chained = _cap(entitlement) is not None
     duration = (
@@ -212,14 +240,6 @@ def console_link(
         if signin.session_duration_allowed(issued.credentials, chained=chained)
         else None
     )
-    fields = {
-        "actor": principal.username,
-        "source_ip": source_ip,
-        "role_alias": alias,
-        "method": issued.credentials.method,
-        "access_key_id": issued.credentials.access_key_id,
-        "destination": page,
-    }
     try:
         link = signin.login_url(
             issued.credentials,
@@ -228,7 +248,42 @@ def console_link(
             session_duration=duration,
         )
     except signin.SigninError as exc:
-        audit.record("console.url", outcome="error", reason=str(exc), **fields)
+        _record_console(
+            issued,
+            principal=principal,
+            source_ip=source_ip,
+            destination=page,
+            outcome="error",
+            reason=str(exc),
+        )
         raise
-    audit.record("console.url", expires_at=link.session_expires_at.isoformat(), **fields)
+    _record_console(
+        issued,
+        principal=principal,
+        source_ip=source_ip,
+        destination=page,
+        expires_at=link.session_expires_at.isoformat(),
+    )
     return link
+
+
+def _record_console(issued: Issued, *, principal: Principal, source_ip: str | None, **event: Any) -> None:
+    """The console session's ledger row and its ``console.url`` event: one transaction, both or neither.
+
+    Written after the sign-in endpoint answered (no transaction is held open
+    across that HTTP call); a failed audit insert rolls the ledger row back,
+    and ``AuditUnavailable`` withholds the URL.
+    """
+    credentials = issued.credentials
+    with transaction.atomic():
+        _ledger(issued, principal=principal, purpose="console", source_ip=source_ip)
+        audit.record(
+            "console.url",
+            actor=principal.username,
+            source_ip=source_ip,
+            role_alias=issued.entitlement.role.alias,
+            method=credentials.method,
+            access_key_id=credentials.access_key_id,
+            **event,
+        )
+    metrics.ISSUANCES.labels(credentials.method, "console", "ok").inc()

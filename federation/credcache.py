@@ -30,6 +30,7 @@ from typing import Any
 import redis
 from django.conf import settings
 
+from broker.redisconn import client
 from federation import sealing, sts
 
 SERVE_FRACTION = 0.5  # serve while at least this share of the requested life is left
@@ -116,15 +117,6 @@ def _key(kind: str, key_id: str = "") -> str:
         if key_id
         else f"{settings.BROKER_CACHE_PREFIX}{kind}"
     )
-
-
-@functools.cache
-def _client(url: str) -> redis.Redis:
-    return redis.Redis.from_url(url, socket_connect_timeout=0.5, socket_timeout=1.0, retry_on_timeout=False)
-
-
-def client() -> redis.Redis:
-    return _client(settings.REDIS_URL)
 
 
 def _guard(call: Callable[[], Any]) -> Any:

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from broker import audit, metrics
-from broker.tokens import PREFIX, Caller, subject_caller
+from broker.apitokens.tokens import PREFIX, Caller, subject_caller
 from federation import actions, credcache, sts
 from federation.access import Entitlement, RoleNotAvailable, access_role
 from federation.credcache import CacheUnavailable, Entry, SessionSpec

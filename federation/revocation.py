@@ -29,8 +29,9 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from broker import audit, tokens
-from broker.apiclients import ApiToken
+from broker import audit
+from broker.apitokens import tokens
+from broker.apitokens.models import ApiToken
 from federation import credcache, iam, sts
 from federation.models import ASSUME_ROLE, Issuance, Role
 

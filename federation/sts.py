@@ -27,7 +27,6 @@ from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
 
 from broker import metrics
-from federation.models import CHAINED_SESSION_SECONDS
 
 log = logging.getLogger(__name__)
 
@@ -217,7 +216,8 @@ def _broker_identity() -> dict[str, Any]:
     return _call("get_caller_identity", role="the broker's own identity")
 
 
-def _broker_is_role_session() -> bool:
+def broker_is_role_session() -> bool:
+    """Whether the broker's own credentials are a role session (``federation.chaining`` asks)."""
     return ":assumed-role/" in _broker_identity()["Arn"]
 
 
@@ -231,13 +231,6 @@ def assume_admin_role(*, role_arn: str) -> Credentials:
     params = {"RoleArn": role_arn, "RoleSessionName": "aws-identity-broker-admin", "DurationSeconds": 900}
     answer = _call("assume_role", role=role_arn, **params)
     return _credentials(answer, arn=answer["AssumedRoleUser"]["Arn"], method="assume_role")
-
-
-def chaining_cap() -> int | None:
-    """AWS caps chained role sessions at one hour; ``None`` when there is no cap."""
-    mode = settings.BROKER_ROLE_CHAINING
-    chained = mode == "true" or (mode == "auto" and _broker_is_role_session())
-    return CHAINED_SESSION_SECONDS if chained else None
 
 
 def reset() -> None:

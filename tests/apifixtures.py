@@ -22,7 +22,7 @@ import redis
 from django.core.management import call_command
 from django.test import Client
 
-from broker.apiclients import ApiClient
+from broker.apitokens.models import ApiClient
 from federation import credcache, refreshing, sts
 
 REDIS_DB = 11
@@ -161,7 +161,7 @@ def wait_until(check: Callable[[], Any], *, seconds: float = 15, message: str = 
 
 def spec_for(token: str, alias: str) -> Any:
     """The cache key a request with ``token`` for ``alias`` (default terms) uses."""
-    from broker.tokens import verify
+    from broker.apitokens.tokens import verify
     from federation.delivery import plan
 
     return plan(verify(token, source_ip=None), alias=alias, duration_seconds=None, policy=None)

@@ -25,7 +25,7 @@ from moto.server import ThreadedMotoServer
 from broker.mfa import stepup
 from devtools.aws_demo import provision
 from devtools.signin_emulator import serve
-from federation import sts
+from federation import chaining, sts
 from federation.grantsfile import load
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -70,8 +70,10 @@ def aws(aws_endpoint: str, signin_endpoint: str, settings) -> str:  # type: igno
     """The broker pointed at moto and the sign-in stand-in, with a fresh STS client."""
     settings.BROKER_SIGNIN_URL = signin_endpoint
     sts.reset()
+    chaining.reset()
     yield aws_endpoint
     sts.reset()
+    chaining.reset()
 
 
 @pytest.fixture

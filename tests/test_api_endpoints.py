@@ -175,7 +175,7 @@ def test_createapiclient_prints_the_token_last_and_grants_the_roles(grants):
     token = create_client("exporter", "prod-readonly", max_session_seconds=900)
 
     assert token.startswith("brk_")
-    from broker.apiclients import ApiClient
+    from broker.apitokens.models import ApiClient
 
     exporter = ApiClient.objects.get(name="exporter")
     assert exporter.max_session_seconds == 900

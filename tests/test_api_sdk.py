@@ -6,7 +6,7 @@ import boto3
 import pytest
 from botocore.credentials import ContainerProvider, ProcessProvider
 
-from federation import sts
+from federation import chaining
 
 
 def caller_arn(credentials) -> str:  # type: ignore[no-untyped-def]
@@ -23,7 +23,7 @@ def caller_arn(credentials) -> str:  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def live_api(live_server, aws, cache_redis, billing_token, monkeypatch) -> str:  # type: ignore[no-untyped-def]
-    sts.chaining_cap()  # the broker's own STS client is made with its own keys first
+    chaining.cap()  # the broker's own STS client is made with its own keys first
     return live_server.url
 
 

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from broker.apiclients import ApiClient, ApiToken
+from broker.apitokens.models import ApiClient, ApiToken
 from tests.apifixtures import bearer
 
 TOKEN = re.compile(r"brk_[0-9a-f]{12}_[A-Za-z0-9_-]{43}")

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-from broker.apiclients import ApiClient
+from broker.apitokens.models import ApiClient
 from broker.models import AuditEvent
 from federation.models import Grant
 from tests.conftest import DEMO_GRANTS, signed_in

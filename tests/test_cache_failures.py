@@ -7,7 +7,7 @@ import logging
 import pytest
 from botocore.stub import Stubber
 
-from federation import sts
+from federation import chaining, sts
 from tests.apifixtures import age, api_token_of, issuing, spec_for, start_redis
 from tests.conftest import free_port
 
@@ -58,7 +58,7 @@ def test_without_a_worker_a_request_refreshes_a_session_too_close_to_expiry(api,
 
 
 def sts_down(count: int = 20) -> Stubber:
-    sts.chaining_cap()  # the broker's own identity is known before STS goes away
+    chaining.cap()  # the broker's own identity is known before STS goes away
     stubber = Stubber(sts.client())
     for _ in range(count):
         stubber.add_client_error("assume_role", service_error_code="InternalFailure", http_status_code=400)
@@ -102,7 +102,7 @@ def test_with_sts_down_a_cold_request_is_503_with_retry_after(api):
 
 @pytest.mark.django_db
 def test_sts_refusing_the_role_is_403_not_500(api):
-    sts.chaining_cap()
+    chaining.cap()
     stubber = Stubber(sts.client())
     stubber.add_client_error("assume_role", service_error_code="AccessDenied", http_status_code=403)
     stubber.activate()

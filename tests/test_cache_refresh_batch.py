@@ -20,7 +20,7 @@ def _pool_connections_closed():  # type: ignore[no-untyped-def]
 
 def cached_sessions(api) -> list[credcache.SessionSpec]:  # type: ignore[no-untyped-def]
     """``SESSIONS`` sessions of the billing client (different lengths), all due for refresh."""
-    from broker.tokens import verify
+    from broker.apitokens.tokens import verify
     from federation.delivery import plan
 
     caller = verify(api_token_of(api), source_ip=None)

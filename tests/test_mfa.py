@@ -13,7 +13,7 @@ from django.utils import timezone
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from broker import tokens
+from broker.apitokens import tokens
 from broker.mfa.policy import SAML_BACKEND
 from broker.models import AuditEvent
 from federation.models import Grant

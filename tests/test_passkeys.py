@@ -19,7 +19,7 @@ from django.utils import timezone
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp_webauthn.models import WebAuthnCredential
 
-from broker import tokens
+from broker.apitokens import tokens
 from broker.mfa import policy, stepup
 from broker.mfa.models import RecoveryCode
 from broker.models import AuditEvent

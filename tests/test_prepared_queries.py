@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth.models import Group
 
-from broker import tokens
-from broker.apiclients import ApiClient, ApiToken
+from broker.apitokens import tokens
+from broker.apitokens.models import ApiClient, ApiToken
 from broker.prepared import PreparedQuery
 from federation.access import RoleNotAvailable, access_role
 from federation.models import AwsAccount, Grant, Role

@@ -113,7 +113,7 @@ def test_postgresql_prepares_repeated_statements_unless_told_not_to():
 def test_the_hot_reads_are_prepared_on_postgresql(billing_token):
     from django.db import connection
 
-    from broker import tokens
+    from broker.apitokens import tokens
 
     if connection.vendor != "postgresql":
         pytest.skip("prepared statements are PostgreSQL's")

@@ -3,7 +3,7 @@
 A ``RecoveryCodes`` row is a django-otp device, so using a code marks the
 session verified the way a TOTP code does (``factor`` ``"recovery"``). Each
 ``RecoveryCode`` holds ``HMAC(key, user id + code)`` (the API tokens' key,
-``broker.tokens.digest``), never the code: a database dump does not give a
+``broker.apitokens.tokens.digest``), never the code: a database dump does not give a
 way in. A code is spent by a conditional UPDATE, so two requests racing with
 the same code cannot both succeed.
 """

@@ -12,7 +12,7 @@ import secrets
 from django.db import transaction
 from django.utils import timezone
 
-from broker import tokens
+from broker.apitokens import tokens
 from broker.mfa.models import RecoveryCode, RecoveryCodes
 
 COUNT = 10

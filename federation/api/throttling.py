@@ -8,30 +8,18 @@ Redis is down the limit is not enforced (logged): the API keeps answering.
 from __future__ import annotations
 
 import logging
-import re
 import time
 from typing import Any
 
 import redis
 from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
 from rest_framework.request import Request
 from rest_framework.throttling import BaseThrottle
 
+from broker.env import parse_rate
 from federation import credcache
 
 log = logging.getLogger(__name__)
-
-_RATE = re.compile(r"^\s*(\d+)\s*/\s*(s|sec|second|m|min|minute|h|hour)\s*$")
-_PERIODS = {"s": 1, "m": 60, "h": 3600}
-
-
-def parse_rate(text: str) -> tuple[int, int]:
-    """``"600/minute"`` -> (600, 60)."""
-    match = _RATE.match(text)
-    if match is None:
-        raise ImproperlyConfigured(f"BROKER_API_RATE must look like 600/minute, not {text!r}")
-    return int(match[1]), _PERIODS[match[2][0]]
 
 
 class ClientRateThrottle(BaseThrottle):
@@ -42,7 +30,7 @@ class ClientRateThrottle(BaseThrottle):
         caller = request.user
         if caller is None:
             return True
-        limit, period = parse_rate(settings.BROKER_API_RATE)
+        limit, period = parse_rate(settings.BROKER_API_RATE, name="BROKER_API_RATE")
         now = time.time()
         key = f"{settings.BROKER_CACHE_PREFIX}rate:{caller.subject}:{int(now // period)}"
         try:

@@ -14,8 +14,8 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
-from broker import tokens
-from broker.apiclients import ApiClient
+from broker.apitokens import tokens
+from broker.apitokens.models import ApiClient
 from federation.models import Grant, Role
 
 

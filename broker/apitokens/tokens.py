@@ -28,7 +28,7 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from broker import audit
-from broker.apiclients import ApiClient, ApiToken
+from broker.apitokens.models import ApiClient, ApiToken
 from broker.prepared import PreparedQuery
 from broker.principal import Principal, principal_for
 
@@ -44,6 +44,7 @@ class TokenRefused(Exception):
         super().__init__(detail)
         self.code = code
         self.status = status
+        self.token = ""  # the refused token's public prefix, set by ``verify``
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,7 @@ class Caller:
 
 def digest(raw: str) -> str:
     key = settings.BROKER_API_TOKEN_KEY or settings.SECRET_KEY
+    # The salt keeps the module's old name: changing it would void every stored token.
     return salted_hmac("broker.tokens", raw, secret=key, algorithm="sha256").hexdigest()
 
 
@@ -148,20 +150,23 @@ def _check(token: ApiToken, source_ip: str | None) -> None:
         raise TokenRefused("the token's user is no longer active")
 
 
+def public_prefix(raw: str) -> str:
+    """The part of a token that may be shown and audited (``brk_<lookup>``), or ``""``."""
+    match = _SHAPE.match(raw.strip())
+    return f"{PREFIX}{match['lookup']}" if match else ""
+
+
 def verify(raw: str, *, source_ip: str | None) -> Caller:
-    """The caller behind ``raw``, or ``TokenRefused``; refusals are audited."""
+    """The caller behind ``raw``, or ``TokenRefused`` (its ``token`` the public prefix).
+
+    Refusals are not audited here, one row each: ``broker.apitokens.failures``
+    counts them per address and audits one event per window.
+    """
     try:
         token = _find(raw.strip())
         _check(token, source_ip)
     except TokenRefused as refused:
-        match = _SHAPE.match(raw.strip())
-        audit.record(
-            "api.refused",
-            source_ip=source_ip,
-            outcome="denied",
-            reason=refused.code,
-            token=f"{PREFIX}{match['lookup']}" if match else "",
-        )
+        refused.token = public_prefix(raw)
         raise
     now = timezone.now()
     if token.last_used_at is None or token.last_used_at < now - _TOUCH_EVERY:

@@ -15,8 +15,9 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
 
-from broker import audit, tokens
-from broker.apiclients import ApiClient, ApiToken
+from broker import audit
+from broker.apitokens import tokens
+from broker.apitokens.models import ApiClient, ApiToken
 
 
 def _show_once(request: HttpRequest, minted: list[tuple[ApiClient, str]]) -> TemplateResponse:
