@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+from urllib.parse import quote, urlsplit, urlunsplit
 
 _RATE = re.compile(r"^\s*(\d+)\s*/\s*(s|sec|second|m|min|minute|h|hour)\s*$")
 _PERIODS = {"s": 1, "m": 60, "h": 3600}
@@ -72,6 +73,21 @@ def require(name: str, value: str, *, debug: bool) -> str:
     if not value and not debug:
         raise SettingError(f"{name} is required when DJANGO_DEBUG is off")
     return value
+
+
+def with_password(url: str, password: str) -> str:
+    """``url`` with ``password`` as its password (the user kept), or unchanged when none is given."""
+    if not password:
+        return url
+    parts = urlsplit(url)
+    user = parts.username or ""
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    netloc = f"{quote(user, safe='')}:{quote(password, safe='')}@{host}"
+    if parts.port:
+        netloc += f":{parts.port}"
+    return urlunsplit(parts._replace(netloc=netloc))
 
 
 def parse_rate(text: str, *, name: str) -> tuple[int, int]:

@@ -42,6 +42,11 @@ class AuditEvent(models.Model):
         MFA_REMOVED = "mfa.removed", "Authenticator removed"
         CONSOLE_SAML = "console.saml", "Console SAML assertion signed (keyless)"
         SAML_PROVIDER = "saml_provider.updated", "AWS SAML provider created or updated"
+        MFA_ENROLLED = "mfa.enrolled", "Second factor enrolled"
+        RECOVERY_USED = "mfa.recovery_used", "Recovery code used"
+        RECOVERY_ISSUED = "mfa.recovery_issued", "Recovery codes issued"
+        MFA_RESET = "mfa.reset", "Second factors reset by an admin"
+        SAML_LOGOUT = "saml.logout", "SAML single logout"
 
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     action = models.CharField(max_length=40, choices=Action.choices, db_index=True)

@@ -17,10 +17,12 @@ class Principal:
     groups: frozenset[str] = frozenset()
     attributes: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
     kind: str = "user"
-    # This sign-in showed a second factor: a TOTP code, or the SAML IdP's own MFA.
+    # This sign-in showed a second factor: a TOTP code, a passkey, a recovery code, or the SAML IdP's MFA.
     mfa: bool = False
     # Returns the person's live OIDC ID token (web identity roles); None when the sign-in has none.
     web_identity: Callable[[], str] | None = field(default=None, compare=False, repr=False)
+    # Which one (broker.mfa.policy: "webauthn", "totp", "recovery", "idp"); "webauthn" is phishing-resistant.
+    mfa_method: str = ""
 
     @classmethod
     def from_user(cls, user: Any, *, web_identity: Callable[[], str] | None = None) -> Principal:
@@ -32,6 +34,7 @@ class Principal:
             # Set on request.user by broker.mfa.middleware; a user loaded any other way has none.
             mfa=bool(getattr(user, "mfa_factor", "")),
             web_identity=web_identity,
+            mfa_method=getattr(user, "mfa_factor", "") or "",
         )
 
 

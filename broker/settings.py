@@ -13,7 +13,17 @@ from pathlib import Path
 import dj_database_url
 from csp.constants import NONE, SELF
 
-from broker.env import SettingError, envbool, envint, envlist, envsecret, envstr, parse_rate, require
+from broker.env import (
+    SettingError,
+    envbool,
+    envint,
+    envlist,
+    envsecret,
+    envstr,
+    parse_rate,
+    require,
+    with_password,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -41,6 +51,9 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    # Passkeys and security keys (WebAuthn) and recovery codes, beside TOTP (broker/mfa/).
+    "django_otp_webauthn",
+    "broker.mfa.apps.MfaConfig",
     "axes",
     "csp",
 ]
@@ -94,9 +107,14 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"].endswith("postgresql") and envbool("DATABASE_PREPARED_STATEMENTS", True):
     DATABASES["default"].setdefault("OPTIONS", {}).update(server_side_binding=True, prepare_threshold=2)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# The database password may come apart from the URL (DATABASE_PASSWORD or its _FILE), so a
+# container secret never has to be written into DATABASE_URL (docker-compose.yml does this).
+if envsecret("DATABASE_PASSWORD"):
+    DATABASES["default"]["PASSWORD"] = envsecret("DATABASE_PASSWORD")
 
 # --- Redis: cache and Celery broker ---------------------------------------
-REDIS_URL = envstr("REDIS_URL", "redis://127.0.0.1:6379/0")
+# REDIS_PASSWORD (or its _FILE) is put into the URL here, for the same reason as the database's.
+REDIS_URL = with_password(envstr("REDIS_URL", "redis://127.0.0.1:6379/0"), envsecret("REDIS_PASSWORD"))
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
@@ -253,6 +271,24 @@ BROKER_REQUIRE_MFA = envbool("BROKER_REQUIRE_MFA", False)
 OTP_TOTP_ISSUER = envstr("BROKER_MFA_ISSUER", "AWS identity broker")
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
+# --- Passkeys, recovery codes and step-up (broker/mfa/passkeys.py, stepup.py) ----
+# Passkeys (WebAuthn) are a second factor beside or instead of TOTP; the relying
+# party ID is BROKER_BASE_URL's host and its origin the only one accepted
+# (passkeys need https, or http://localhost). BROKER_STAFF_REQUIRE_WEBAUTHN makes
+# the admin want a passkey (phishing-resistant) rather than any factor. Revocation,
+# the kill switch, grant changes and approvals want a factor shown in the last
+# BROKER_STEP_UP_SECONDS. Every enrolment comes with ten single-use recovery codes.
+BROKER_STAFF_REQUIRE_WEBAUTHN = envbool("BROKER_STAFF_REQUIRE_WEBAUTHN", False)
+BROKER_STEP_UP_SECONDS = envint("BROKER_STEP_UP_SECONDS", 300, minimum=30)
+OTP_WEBAUTHN_HELPER_CLASS = "broker.mfa.passkeys.BrokerWebAuthnHelper"
+OTP_WEBAUTHN_RP_ID_CALLABLE = "broker.mfa.passkeys.rp_id"
+OTP_WEBAUTHN_RP_NAME = OTP_TOTP_ISSUER
+OTP_WEBAUTHN_ALLOWED_ORIGINS = [BROKER_BASE_URL.split("/", 3)[0] + "//" + BROKER_BASE_URL.split("/", 3)[2]]
+OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False  # a second factor only, after the password or SSO
+OTP_WEBAUTHN_EXCEPTION_LOGGER_NAME = ""  # broker.mfa.passkeys logs refusals itself, one line each
+# The library insists on https origins; an http BROKER_BASE_URL (the demo) just has no passkeys.
+SILENCED_SYSTEM_CHECKS = ["otp_webauthn.E031"]
+
 # --- Password guessing (django-axes, broker/lockout.py) -----------------------
 # Failed sign-ins are counted per username and address (the address from
 # X-Forwarded-For only with BROKER_TRUST_PROXY); at the limit the password is
@@ -353,7 +389,7 @@ BROKER_CLI_SESSION_SECONDS = envint("BROKER_CLI_SESSION_SECONDS", 8 * 3600, mini
 OAUTH2_PROVIDER = oauth2_provider_settings(
     access_seconds=BROKER_CLI_ACCESS_TOKEN_SECONDS, session_seconds=BROKER_CLI_SESSION_SECONDS
 )
-SILENCED_SYSTEM_CHECKS = ["oauth2_provider.W008"]
+SILENCED_SYSTEM_CHECKS = [*SILENCED_SYSTEM_CHECKS, "oauth2_provider.W008"]
 # The library's own models, named because CliSession points at them (migrations need the names).
 OAUTH2_PROVIDER_GRANT_MODEL = "oauth2_provider.Grant"
 OAUTH2_PROVIDER_DEVICE_GRANT_MODEL = "oauth2_provider.DeviceGrant"

@@ -9,6 +9,7 @@ from broker.apitokens import views as tokenviews
 from broker.cliauth import download as cliauth_download
 from broker.cliauth import views as cliviews
 from broker.directory.forms import SignInForm
+from broker.saml import views as saml_views
 from federation.apidocs import views as apidocs
 
 urlpatterns = [
@@ -17,7 +18,8 @@ urlpatterns = [
         auth_views.LoginView.as_view(redirect_authenticated_user=True, authentication_form=SignInForm),
         name="login",
     ),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # Signs out here, then at the SAML IdP when the session came from one that publishes SLO.
+    path("logout/", saml_views.portal_logout, name="logout"),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("saml/", include("broker.saml.urls")),

@@ -6,6 +6,12 @@ the broker's side. ``build`` returns the unsigned XML and ``sign`` signs it,
 so tests can change a response *before* signing (a wrong Audience that is
 still validly signed) or *after* (an edited assertion).
 
+Single logout (HTTP-Redirect, signed with RSA-SHA256 by pysaml2): with an
+``slo_url`` the IdP publishes a SingleLogoutService, reads the SP's
+LogoutRequest, answers it with a LogoutResponse, and can start a logout of
+its own (``logout_request``), signed with its key or, for attack tests,
+another one.
+
 Run alone: ``python -m devtools.demo_idp --port 5002 --state .demo --sp-metadata URL``.
 Keys are made at first run into the state folder, never committed.
 """
@@ -30,11 +36,17 @@ from federation.samlidp.keys import generate_pair
 
 with warnings.catch_warnings():  # pysaml2 names a cipher mode cryptography has moved; unused here
     warnings.simplefilter("ignore", CryptographyDeprecationWarning)
-    from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT, saml
+    from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT, saml, samlp
     from saml2.config import IdPConfig
     from saml2.mdstore import MetadataStore
+    from saml2.pack import http_redirect_message
     from saml2.server import Server
-    from saml2.sigver import pre_signature_part
+    from saml2.sigver import (
+        RSACrypto,
+        import_rsa_key_from_file,
+        pre_signature_part,
+        verify_redirect_signature,
+    )
 
 XMLSEC = "/usr/bin/xmlsec1"
 RSA_SHA256 = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"
@@ -71,8 +83,13 @@ def make_keypair(folder: Path, name: str, *, common_name: str = "demo-idp") -> K
     return pair
 
 
-def metadata_xml(entity_id: str, sso_url: str, certs: Sequence[KeyPair]) -> str:
+def metadata_xml(entity_id: str, sso_url: str, certs: Sequence[KeyPair], slo_url: str = "") -> str:
     """IdP metadata with one signing KeyDescriptor per certificate (two during a rollover)."""
+    slo = (
+        f'<md:SingleLogoutService Binding="{BINDING_HTTP_REDIRECT}" Location="{html.escape(slo_url)}"/>'
+        if slo_url
+        else ""
+    )
     keys = "".join(
         f'<md:KeyDescriptor use="signing"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>{pair.cert_b64}'
         "</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>"
@@ -84,7 +101,7 @@ def metadata_xml(entity_id: str, sso_url: str, certs: Sequence[KeyPair]) -> str:
         f'xmlns:ds="http://www.w3.org/2000/09/xmldsig#" entityID="{html.escape(entity_id)}">'
         '<md:IDPSSODescriptor WantAuthnRequestsSigned="false" '
         'protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">'
-        f"{keys}"
+        f"{keys}{slo}"
         f'<md:SingleSignOnService Binding="{BINDING_HTTP_REDIRECT}" Location="{html.escape(sso_url)}"/>'
         f'<md:SingleSignOnService Binding="{BINDING_HTTP_POST}" Location="{html.escape(sso_url)}"/>'
         "</md:IDPSSODescriptor></md:EntityDescriptor>"
@@ -100,6 +117,7 @@ class DemoIdP:
     sso_url: str
     signing: KeyPair
     published: list[KeyPair] = field(default_factory=list)
+    slo_url: str = ""
 
     def __post_init__(self) -> None:
         self.published = self.published or [self.signing]
@@ -118,7 +136,12 @@ class DemoIdP:
                 "cert_file": str(self.signing.cert_file),
                 "service": {
                     "idp": {
-                        "endpoints": {"single_sign_on_service": [(self.sso_url, BINDING_HTTP_REDIRECT)]},
+                        "endpoints": {
+                            "single_sign_on_service": [(self.sso_url, BINDING_HTTP_REDIRECT)],
+                            "single_logout_service": [(self.slo_url, BINDING_HTTP_REDIRECT)]
+                            if self.slo_url
+                            else [],
+                        },
                         "policy": {"default": {"lifetime": {"minutes": 5}, "entity_categories": []}},
                         "name_id_format": [saml.NAMEID_FORMAT_UNSPECIFIED],
                     }
@@ -129,7 +152,65 @@ class DemoIdP:
         return config
 
     def metadata(self) -> str:
-        return metadata_xml(self.entity_id, self.sso_url, self.published)
+        return metadata_xml(self.entity_id, self.sso_url, self.published, self.slo_url)
+
+    def _redirect(self, message: object, location: str, relay: str, kind: str, key: KeyPair | None) -> str:
+        """``location`` with the message in the HTTP-Redirect binding, signed (RSA-SHA256)."""
+        signer = RSACrypto(import_rsa_key_from_file(str((key or self.signing).key_file)))
+        return http_redirect_message(
+            str(message), location, relay, kind, sigalg=RSA_SHA256, sign=True, backend=signer
+        )["headers"][0][1]
+
+    def read_logout_request(
+        self, query: Mapping[str, str], sp_cert: KeyPair | None = None
+    ) -> samlp.LogoutRequest:
+        """The SP's LogoutRequest from its redirect query; its signature checked when ``sp_cert`` is given."""
+        if sp_cert is not None:
+            signer = RSACrypto(None)
+            if not verify_redirect_signature(dict(query), signer, cert=sp_cert.cert_b64):
+                raise ValueError("the LogoutRequest's signature does not verify")
+        return self.server.parse_logout_request(query["SAMLRequest"], BINDING_HTTP_REDIRECT).message
+
+    def logout_response(
+        self,
+        in_response_to: str,
+        destination: str,
+        relay: str = "",
+        *,
+        success: bool = True,
+        key: KeyPair | None = None,
+    ) -> str:
+        """The URL that brings the browser back to the SP with a signed LogoutResponse."""
+        status = None if success else samlp.Status(status_code=samlp.StatusCode(value=samlp.STATUS_RESPONDER))
+        response = self.server._status_response(
+            samlp.LogoutResponse,
+            self.server._issuer(),
+            status,
+            False,
+            destination=destination,
+            in_response_to=in_response_to,
+        )
+        return self._redirect(response, destination, relay, "SAMLResponse", key)
+
+    def logout_request(
+        self,
+        *,
+        name_id: str,
+        destination: str,
+        sp_entity_id: str,
+        session_indexes: Sequence[str] = (),
+        relay: str = "",
+        key: KeyPair | None = None,
+    ) -> tuple[str, str]:
+        """(request ID, URL) of an IdP-initiated, signed LogoutRequest to the SP."""
+        request_id, request = self.server.create_logout_request(
+            destination,
+            sp_entity_id,
+            name_id=saml.NameID(format=saml.NAMEID_FORMAT_UNSPECIFIED, text=name_id),
+            session_indexes=list(session_indexes),
+            sign=False,
+        )
+        return request_id, self._redirect(request, destination, relay, "SAMLRequest", key)
 
     def read_request(self, saml_request: str) -> tuple[str, str, str]:
         """(request ID, ACS URL, SP entity ID) of an HTTP-Redirect AuthnRequest."""

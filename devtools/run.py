@@ -4,6 +4,11 @@ Starts moto (the AWS endpoint) and provisions the demo roles in it, the
 sign-in endpoint stand-in, Redis when none answers, migrates and seeds the
 database, then serves gunicorn, a Celery worker and beat. Each piece can
 also be started alone; the README lists the commands.
+
+Stopping: the first SIGTERM or Ctrl-C (SIGINT) ends the wait and stops every
+child (each gets 10 s, then is killed); later ones while it stops are noted
+and ignored, so an impatient second signal cannot cut the shutdown short and
+leave children running (tests/test_demo_shutdown.py).
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ from typing import Any
 from cryptography.fernet import Fernet
 
 ROOT = Path(__file__).resolve().parent.parent
-STATE = ROOT / ".demo"
+STATE = Path(os.environ.get("DEMO_STATE") or ROOT / ".demo")
 BIN = Path(sys.executable).parent
 HOST = "127.0.0.1"
 
@@ -40,11 +45,12 @@ def _answers(port: int) -> bool:
         return probe.connect_ex((HOST, port)) == 0
 
 
-def _wait_http(url: str, what: str, seconds: float = 30) -> None:
+def _wait_http(url: str, what: str, seconds: float = 120) -> None:
+    """Wait for ``url`` to answer; generous, since a busy machine's first request imports the app."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         try:
-            with urllib.request.urlopen(url, timeout=2):  # noqa: S310 - loopback only
+            with urllib.request.urlopen(url, timeout=15):  # noqa: S310 - loopback only
                 return
         except OSError as exc:
             if getattr(exc, "code", None):  # an HTTP error still means it is up
@@ -90,6 +96,29 @@ def _directory(supervisor: Supervisor, env: dict[str, str]) -> Any:
     return directory
 
 
+class Stopping(KeyboardInterrupt):
+    """The first SIGTERM/SIGINT: leave whatever the demo was doing and stop it."""
+
+
+class Signals:
+    """Turns the first SIGTERM or SIGINT into ``Stopping``; later ones only say so."""
+
+    def __init__(self) -> None:
+        self.stopping = False
+
+    def install(self) -> None:
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, self._received)
+
+    def _received(self, signum: int, frame: object) -> None:
+        if self.stopping:
+            # os.write, not print: print may be half-way through a line in the main thread.
+            os.write(sys.stderr.fileno(), b"run: already stopping\n")
+            return
+        self.stopping = True
+        raise Stopping()
+
+
 class Supervisor:
     def __init__(self) -> None:
         self.children: list[tuple[str, subprocess.Popen[bytes]]] = []
@@ -125,7 +154,7 @@ class Supervisor:
 def _redis(supervisor: Supervisor, env: dict[str, str]) -> str:
     if os.environ.get("REDIS_URL"):
         return os.environ["REDIS_URL"]
-    if _answers(6379):
+    if "DEMO_REDIS_PORT" not in os.environ and _answers(6379):
         return f"redis://{HOST}:6379/0"
     port = _port("DEMO_REDIS_PORT", 6380)
     server = shutil.which("redis-server") or "/usr/bin/redis-server"
@@ -218,7 +247,8 @@ def main() -> None:
         DJANGO_DEBUG="true",
         DJANGO_SECRET_KEY=_persistent_secret("secret-key", lambda: secrets.token_urlsafe(50)),
         BROKER_ENCRYPTION_KEYS=_persistent_secret("fernet-key", lambda: Fernet.generate_key().decode()),
-        BROKER_BASE_URL=f"http://{HOST}:{web}",
+        # localhost, not 127.0.0.1: browsers offer passkeys on http://localhost but not on an IP address.
+        BROKER_BASE_URL=f"http://localhost:{web}",
         AWS_ENDPOINT_URL=f"http://{HOST}:{moto}",
         AWS_REGION="us-east-1",
         AWS_DEFAULT_REGION="us-east-1",
@@ -230,7 +260,8 @@ def main() -> None:
     shutil.rmtree(STATE / "prometheus", ignore_errors=True)
     (STATE / "prometheus").mkdir()
     supervisor = Supervisor()
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    signals = Signals()
+    signals.install()
     directory = None
     try:
         env["REDIS_URL"] = _redis(supervisor, env)
@@ -277,8 +308,8 @@ def main() -> None:
         )
         _wait_http(f"http://{HOST}:{web}/healthz", "gunicorn")
         print(
-            f"\n  Broker portal:  http://{HOST}:{web}/\n"
-            f"  Admin:          http://{HOST}:{web}/admin/  (admin / admin-demo-pass)\n"
+            f"\n  Broker portal:  http://localhost:{web}/\n"
+            f"  Admin:          http://localhost:{web}/admin/  (admin / admin-demo-pass)\n"
             "  Sign in as alice / alice-demo-pass (developers, through team-platform) or\n"
             "  bob / bob-demo-pass (auditors): directory users of the demo slapd at\n"
             f"  {env['AUTH_LDAP_SERVER_URI']}; admin is the local break-glass account.\n"
@@ -295,11 +326,13 @@ def main() -> None:
         )
         supervisor.watch()
     except KeyboardInterrupt:
-        print("\nrun: stopping")
+        print("\nrun: stopping", flush=True)
     finally:
+        signals.stopping = True  # from here on a signal cannot interrupt the shutdown
         supervisor.stop()
         if directory is not None:
             directory.stop()
+        print("run: stopped", flush=True)
 
 
 if __name__ == "__main__":

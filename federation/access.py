@@ -16,7 +16,16 @@ from django.utils import timezone
 
 from broker.prepared import PreparedQuery
 from broker.principal import Principal
-from federation.models import MIN_SESSION_SECONDS, WEB_IDENTITY, AwsAccount, Grant, Role
+from federation.models import (
+    MFA_ANY,
+    MFA_LEVELS,
+    MFA_WEBAUTHN,
+    MIN_SESSION_SECONDS,
+    WEB_IDENTITY,
+    AwsAccount,
+    Grant,
+    Role,
+)
 from federation.policies import PolicyError, validate_policy
 
 
@@ -29,16 +38,23 @@ class RoleNotAvailable(Exception):
 
 
 class MfaRequired(RoleNotAvailable):
-    """The principal holds the role only through grants that need a second factor it has not shown."""
+    """The principal holds the role only through grants that need a second factor it has not shown.
+
+    ``level`` is what the grants ask for: ``"any"`` second factor, or ``"webauthn"`` (a passkey or
+    security key). Callers answer 403 ``mfa_required``: the role exists for this principal, so
+    saying so reveals nothing it could not see in its own role list.
+    """
 
     MESSAGE = "this role needs a verified MFA code"
+    WEBAUTHN_MESSAGE = "this role needs a passkey or security key (a phishing-resistant second factor)"
 
-    def __init__(self, alias: str) -> None:
+    def __init__(self, alias: str, level: str = MFA_ANY) -> None:
         super().__init__(alias)
-        self.args = (self.MESSAGE,)
+        self.level = level
+        self.args = (str(self),)
 
     def __str__(self) -> str:
-        return self.MESSAGE
+        return self.WEBAUTHN_MESSAGE if self.level == MFA_WEBAUTHN else self.MESSAGE
 
 
 class WebIdentityUnavailable(RoleNotAvailable):
@@ -73,7 +89,8 @@ class Entitlement:
     default_seconds: int
     max_seconds: int
     session_policy: dict[str, Any] | None
-    require_mfa: bool = False
+    # "" (none), "any" second factor, or "webauthn" (phishing-resistant): see Grant.require_mfa.
+    require_mfa: str = ""
     # Set when the role is used through an active elevation: no session may outlive it.
     ends_at: datetime | None = None
 
@@ -130,8 +147,8 @@ def _entitlement(role: Role, grants: list[Grant], ends_at: datetime | None = Non
         default_seconds=min(default, role.max_session_seconds),
         max_seconds=role.max_session_seconds,
         session_policy=_merge_policies(grants),
-        # Like the policy: the broadest grant wins, so MFA is needed only if every grant asks for it.
-        require_mfa=all(grant.require_mfa for grant in grants),
+        # Like the policy: the broadest grant wins, so the weakest requirement among the grants applies.
+        require_mfa=min((grant.require_mfa for grant in grants), key=MFA_LEVELS.index),
         ends_at=ends_at,
     )
 
@@ -141,11 +158,15 @@ def mfa_satisfied(entitlement: Entitlement, principal: Principal) -> bool:
 
     API clients (``kind="api"``) are machines holding their own token: never asked.
     A person's personal API token carries no MFA proof, so it cannot use such a role.
+    ``webauthn`` is met only by a passkey or security key shown in this session:
+    not a TOTP or recovery code, and not the SAML IdP's MFA (which may be a phishable code).
     """
     if not entitlement.require_mfa:
         return True
     if principal.kind != "user":
         return True
+    if entitlement.require_mfa == MFA_WEBAUTHN:
+        return principal.mfa and principal.mfa_method == MFA_WEBAUTHN
     return principal.mfa
 
 
@@ -258,7 +279,7 @@ def access_role(principal: Principal, alias: str) -> Entitlement:
     grants = _GRANTS(tuple(principal.groups), alias)
     entitlement = _entitlement(grants[0].role, grants) if grants else _elevated(principal, alias)
     if not mfa_satisfied(entitlement, principal):
-        raise MfaRequired(alias)
+        raise MfaRequired(alias, entitlement.require_mfa)
     if entitlement.role.method == WEB_IDENTITY and principal.web_identity is None:
         raise WebIdentityUnavailable(alias)
     return entitlement

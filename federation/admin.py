@@ -14,6 +14,8 @@ from django.urls import path
 from django.utils.html import format_html_join
 
 from broker.admin import ExternalIdentityInline
+from broker.mfa.reset import reset_factors_action
+from broker.mfa.stepup import step_up_required
 from broker.principal import Principal
 from federation import grantsadmin
 from federation.access import entitlements, holders
@@ -22,6 +24,22 @@ from federation.adminforms import GrantForm, RoleForm
 from federation.elevation.admin import ApprovalRuleInline
 from federation.models import AwsAccount, Grant, Role
 from federation.revocationadmin import deactivate_and_revoke, revoke_sessions
+
+
+class StepUpForChanges(admin.ModelAdmin):
+    """Adding, changing or deleting (grants are edited inline here) wants a recent second factor."""
+
+    @step_up_required
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):  # type: ignore[no-untyped-def]
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
+    @step_up_required
+    def delete_view(self, request, object_id, extra_context=None):  # type: ignore[no-untyped-def]
+        return super().delete_view(request, object_id, extra_context)
+
+    @step_up_required(methods=["POST"])  # actions and bulk deletes; the list itself stays readable
+    def changelist_view(self, request, extra_context=None):  # type: ignore[no-untyped-def]
+        return super().changelist_view(request, extra_context)
 
 
 class GrantInline(admin.StackedInline):
@@ -57,7 +75,7 @@ class AwsAccountAdmin(admin.ModelAdmin):
 
 
 @admin.register(Role)
-class RoleAdmin(admin.ModelAdmin):
+class RoleAdmin(StepUpForChanges):
     form = RoleForm
     list_display = ["alias", "account", "method", "maximum_session"]
     list_filter = ["account", "method"]
@@ -107,7 +125,7 @@ admin.site.unregister(Group)
 
 
 @admin.register(Group)
-class GroupWithGrantsAdmin(GroupAdmin):
+class GroupWithGrantsAdmin(StepUpForChanges, GroupAdmin):
     """The group's AWS roles come first; Django's permission picker is folded away below the name."""
 
     inlines = [GrantInline]
@@ -132,7 +150,7 @@ admin.site.unregister(User)
 @admin.register(User)
 class UserWithRolesAdmin(UserAdmin):
     readonly_fields = [*UserAdmin.readonly_fields, "reachable_roles"]
-    actions = [deactivate_and_revoke]
+    actions = [deactivate_and_revoke, reset_factors_action]
     inlines = [ExternalIdentityInline]
     fieldsets = [*UserAdmin.fieldsets, ("AWS access", {"fields": ["reachable_roles"]})]
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from broker.audit import AuditUnavailable
 from broker.directory.errors import DirectoryUnavailable
 from broker.oidc.errors import SignInAgain
-from federation.access import DurationOutOfRange, RoleNotAvailable
+from federation.access import DurationOutOfRange, MfaRequired, RoleNotAvailable
 from federation.elevation.states import RequestRefused
 from federation.policies import PolicyError
 from federation.samlidp.keys import SigningKeyUnavailable
@@ -36,6 +36,8 @@ def describe(exc: Exception) -> Problem | None:
         return Problem(exc.status, exc.code, "Audit trail unavailable", str(exc))
     if isinstance(exc, RequestRefused):  # an access request's transition (federation.elevation)
         return Problem(exc.status, exc.code, exc.title, str(exc))
+    if isinstance(exc, MfaRequired):  # before RoleNotAvailable, its base class
+        return Problem(403, "mfa_required", "MFA needed", str(exc))
     if isinstance(exc, RoleNotAvailable):
         return Problem(403, "role_not_available", "Role not available", str(exc))
     if isinstance(exc, DurationOutOfRange):

@@ -11,6 +11,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 
 from broker import audit
+from broker.mfa.stepup import step_up_required
 from federation.grantsfile import GrantsFileError, dump, export, load
 
 MAX_FILE_BYTES = 1024 * 1024
@@ -45,6 +46,7 @@ def export_view(request: HttpRequest) -> HttpResponse:
     return response
 
 
+@step_up_required  # loading changes grants: a recent second factor, before the file is chosen
 def load_view(request: HttpRequest, site: AdminSite) -> HttpResponse:
     _require(request, LOAD_PERMISSIONS)
     form = GrantsFileForm(request.POST or None, request.FILES or None)

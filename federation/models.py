@@ -47,6 +47,16 @@ def unsupported_method(method: str) -> str:
     return f"not supported by this version ({method}: {UNSUPPORTED_METHODS[method]} are not built yet)"
 
 
+# What a grant asks of a person's second factor, weakest first (the access decision relies on the order).
+MFA_NONE, MFA_ANY, MFA_WEBAUTHN = "", "any", "webauthn"
+MFA_LEVELS = [MFA_NONE, MFA_ANY, MFA_WEBAUTHN]
+MFA_CHOICES = [
+    (MFA_NONE, "No"),
+    (MFA_ANY, "Any second factor (passkey, authenticator app, recovery code, or the IdP's MFA)"),
+    (MFA_WEBAUTHN, "A passkey or security key (phishing-resistant)"),
+]
+
+
 class AwsAccount(models.Model):
     account_id = models.CharField(
         "account ID",
@@ -222,10 +232,13 @@ class Grant(models.Model):
     session_policy = models.JSONField(
         null=True, blank=True, help_text="Optional down-scoping, intersected with the role's permissions."
     )
-    require_mfa = models.BooleanField(
+    require_mfa = models.CharField(
         "require MFA",
-        default=False,
-        help_text="People need a verified TOTP code (or their IdP's MFA) to use the role through this grant.",
+        max_length=8,
+        choices=MFA_CHOICES,
+        default=MFA_NONE,
+        blank=True,
+        help_text="What second factor people must have shown to use the role through this grant.",
     )
 
     class Meta:

@@ -2,7 +2,8 @@
 and "Revoke these sessions" on still-valid issuances (which revokes their roles' sessions).
 
 Both ask for confirmation first (a page naming what will happen), then call
-``federation.revocation`` and report every step as an admin message.
+``federation.revocation`` and report every step as an admin message. Both
+want a second factor shown in the last BROKER_STEP_UP_SECONDS (step-up).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
 
+from broker.mfa.stepup import step_up_required
 from broker.netaddr import client_ip
 from federation import revocation
 from federation.models import Issuance, Role
@@ -34,6 +36,7 @@ def _report(request: HttpRequest, subject: str, steps: list[revocation.Step]) ->
 
 
 @admin.action(description="Revoke active sessions (AWSRevokeOlderSessions)", permissions=["change"])
+@step_up_required
 def revoke_sessions(model_admin: Any, request: HttpRequest, queryset: QuerySet[Role]) -> Any:
     if request.POST.get("confirm") != "yes":
         return _confirm(
@@ -56,6 +59,7 @@ def revoke_sessions(model_admin: Any, request: HttpRequest, queryset: QuerySet[R
 
 
 @admin.action(description="Deactivate and revoke (kill switch)", permissions=["change"])
+@step_up_required
 def deactivate_and_revoke(model_admin: Any, request: HttpRequest, queryset: QuerySet[Any]) -> Any:
     if request.POST.get("confirm") != "yes":
         return _confirm(

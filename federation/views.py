@@ -119,8 +119,8 @@ def _attempt(request: HttpRequest, call: Callable[[], T]) -> T | HttpResponse:
     """Run an action; a domain error or bad input becomes an error page, a bug stays a bug."""
     try:
         return call()
-    except MfaRequired:
-        return _no_store(mfa_required_page(request))
+    except MfaRequired as exc:
+        return _no_store(mfa_required_page(request, level=exc.level))
     except Exception as exc:
         problem = describe(exc)
         if problem is None and isinstance(exc, ValueError):

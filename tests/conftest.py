@@ -22,6 +22,7 @@ from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from moto.server import ThreadedMotoServer
 
+from broker.mfa import stepup
 from devtools.aws_demo import provision
 from devtools.signin_emulator import serve
 from federation import chaining, sts
@@ -124,9 +125,10 @@ def totp_code(device: TOTPDevice, steps_ahead: int = 0) -> str:
 
 
 def mfa_verified(client: Client, user: User) -> Client:
-    """Mark the client's session as having shown a TOTP code, as the verify page does."""
+    """Mark the client's session as having shown a TOTP code just now, as the verify page does."""
     session = client.session
     session[DEVICE_ID_SESSION_KEY] = totp_device(user).persistent_id
+    session[stepup.VERIFIED_AT], session[stepup.FACTOR] = stepup.clock(), "totp"
     session.save()
     return client
 

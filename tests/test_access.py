@@ -102,28 +102,42 @@ def test_durations_are_bounded_by_the_role_and_chaining(grants, requested, cap, 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(
-    ("grants_require_mfa", "kind", "mfa", "allowed"),
+    ("grants_require_mfa", "kind", "factor", "allowed"),
     [
-        ((False,), "user", False, True),
-        ((True,), "user", False, False),
-        ((True,), "user", True, True),
-        ((True,), "api", False, True),  # a machine client's token is its credential
-        ((True, False), "user", False, True),  # the broadest grant wins, as for policies
-        ((True, True), "user", False, False),
+        (("",), "user", "", True),
+        (("any",), "user", "", False),
+        (("any",), "user", "totp", True),
+        (("any",), "user", "idp", True),
+        (("any",), "user", "recovery", True),
+        (("any",), "user", "webauthn", True),
+        (("any",), "api", "", True),  # a machine client's token is its credential
+        (("any", ""), "user", "", True),  # the broadest grant wins, as for policies
+        (("any", "any"), "user", "", False),
+        (("webauthn",), "user", "webauthn", True),
+        (("webauthn",), "user", "totp", False),  # phishable: not enough
+        (("webauthn",), "user", "recovery", False),
+        (("webauthn",), "user", "idp", False),  # the IdP's MFA may be a phishable code
+        (("webauthn",), "user", "", False),
+        (("webauthn",), "api", "", True),
+        (("webauthn", "any"), "user", "totp", True),  # the weakest requirement among the grants
+        (("webauthn", ""), "user", "", True),
     ],
 )
 def test_a_role_needs_mfa_only_when_every_grant_giving_it_asks(
-    grants, grants_require_mfa, kind, mfa, allowed
+    grants, grants_require_mfa, kind, factor, allowed
 ):
     groups = [f"g{index}" for index in range(len(grants_require_mfa))]
     for group, required in zip(groups, grants_require_mfa, strict=True):
         role = Role.objects.get(alias="prod-readonly")
         Grant.objects.create(group=Group.objects.create(name=group), role=role, require_mfa=required)
-    principal = Principal("x", frozenset(groups), kind=kind, mfa=mfa)
+    principal = Principal("x", frozenset(groups), kind=kind, mfa=bool(factor), mfa_method=factor)
 
     if allowed:
-        assert access_role(principal, "prod-readonly").require_mfa == all(grants_require_mfa)
+        weakest = min(grants_require_mfa, key=["", "any", "webauthn"].index)
+        assert access_role(principal, "prod-readonly").require_mfa == weakest
     else:
-        with pytest.raises(MfaRequired, match="this role needs a verified MFA code"):
+        with pytest.raises(MfaRequired) as refused:
             access_role(principal, "prod-readonly")
+        assert refused.value.level == min(grants_require_mfa, key=["", "any", "webauthn"].index)
+        assert str(refused.value).startswith("this role needs a")
     assert [e.role.alias for e in entitlements(principal)] == ["prod-readonly"]  # listed either way

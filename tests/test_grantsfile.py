@@ -59,7 +59,22 @@ def test_require_mfa_round_trips_and_is_left_out_when_off(tmp_path):
     assert all(g.get("require_mfa", True) is True for g in exported["grants"])
 
     load(tmp_path, DEMO_GRANTS.read_text())
-    assert not Grant.objects.filter(require_mfa=True).exists()
+    assert not Grant.objects.exclude(require_mfa="").exists()
+
+
+@pytest.mark.django_db
+def test_require_mfa_webauthn_round_trips(tmp_path):
+    text = DEMO_GRANTS.read_text().replace(
+        "    role: sandbox-admin\n", "    role: sandbox-admin\n    require_mfa: webauthn\n"
+    )
+    load(tmp_path, text)
+    grant = Grant.objects.get(group__name="developers", role__alias="sandbox-admin")
+    assert grant.require_mfa == "webauthn"
+    exported = export()
+    levels = [g["require_mfa"] for g in yaml.safe_load(exported)["grants"] if "require_mfa" in g]
+    assert levels == ["webauthn"]
+    load(tmp_path, exported)
+    assert Grant.objects.get(pk=grant.pk).require_mfa == "webauthn"
 
 
 @pytest.mark.django_db
@@ -99,7 +114,7 @@ BAD_FILES = [
     ("accounts:\n  - id: '123456789012'\n    name: P\nroles:\n  - alias: y\n    account: '123456789012'\n"
      "    federation_policy: {Version: '2012-10-17', Statement: []}\n", "federation_policy"),
     ("grants:\n  - group: g\n    role: prod-developer\n    require_mfa: sometimes\n",
-     "grants[0].require_mfa (line 4): must be true or false"),
+     "grants[0].require_mfa (line 4): must be true, false or webauthn"),
     ("surprise: 1\n", "surprise (line 1): unknown key"),
     ("- just\n- a list\n", "must be a mapping"),
 ]  # fmt: skip

@@ -39,10 +39,14 @@ def code_from(secret: bytes) -> str:
     return f"{totp(secret):06d}"
 
 
+def recovery_codes_in(page) -> list[str]:  # type: ignore[no-untyped-def]
+    return re.findall(r"<li>([a-z2-9]{5}-[a-z2-9]{5})</li>", page.content.decode())
+
+
 @pytest.fixture
 def sandbox_needs_mfa(grants) -> Grant:  # type: ignore[no-untyped-def]
     grant = Grant.objects.get(group__name="developers", role__alias="sandbox-admin")
-    grant.require_mfa = True
+    grant.require_mfa = "any"
     grant.save()
     return grant
 
@@ -55,13 +59,15 @@ def test_enrolment_shows_a_qr_code_and_the_secret_and_confirms_with_a_code(alice
     page = alice_client.get("/mfa/enrol/")
     body = page.content.decode()
     assert page.status_code == 200 and page["Cache-Control"] == "no-store"
-    assert "<svg" in body and "<script" not in body.split("<main")[1].split("</main>")[0]
+    assert "<svg" in body and not re.search(r"<script(?![^>]*\bsrc=)", body)  # no inline script
     secret = secret_of(body)
     assert not TOTPDevice.objects.filter(user=alice, confirmed=True).exists()
 
     done = alice_client.post("/mfa/enrol/", {"code": code_from(secret), "next": "/?q=sandbox"})
 
-    assert done.status_code == 302 and done["Location"] == "/?q=sandbox"
+    # The first factor comes with ten recovery codes, shown on this answer only.
+    assert done.status_code == 200 and done["Cache-Control"] == "no-store"
+    assert len(recovery_codes_in(done)) == 10 and 'href="/?q=sandbox"' in done.content.decode()
     device = TOTPDevice.objects.get(user=alice)
     assert device.confirmed and device.bin_key == secret
     assert "otp_device_id" in alice_client.session  # enrolling counts as verifying
@@ -200,7 +206,7 @@ def test_a_personal_api_token_cannot_use_a_role_that_needs_mfa(aws, cache_redis,
     api = Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
     refused = api.get("/api/v1/roles/sandbox-admin/credentials")
     assert refused.status_code == 403
-    assert refused.json()["detail"] == "this role needs a verified MFA code"
+    assert refused.json() == {"error": "mfa_required", "detail": "this role needs a verified MFA code"}
     assert api.get("/api/v1/roles/prod-s3-reader/credentials").status_code == 200
 
 
@@ -226,7 +232,8 @@ def test_with_broker_require_mfa_every_password_user_enrols_before_seeing_roles(
     assert client.get("/mfa/verify/")["Location"] == "/mfa/enrol/?next=%2F"
 
     secret = secret_of(client.get(landing["Location"]).content.decode())
-    assert client.post("/mfa/enrol/", {"code": code_from(secret), "next": "/"})["Location"] == "/"
+    enrolled = client.post("/mfa/enrol/", {"code": code_from(secret), "next": "/"})
+    assert len(recovery_codes_in(enrolled)) == 10
     assert "prod-developer" in client.get("/").content.decode()
 
 

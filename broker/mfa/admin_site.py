@@ -1,8 +1,9 @@
 """The Django admin, open to staff only once this session showed a second factor.
 
-Equivalent to django-otp's ``OTPAdminSite``, but the code is asked on the
-portal's own verify page (or enrolment, for staff without a device) rather
-than in a second admin login form. SAML staff bring their IdP's MFA.
+Equivalent to django-otp's ``OTPAdminSite``, but the factor is asked on the
+portal's own verify page (or enrolment, for staff without one) rather than
+in a second admin login form. SAML staff bring their IdP's MFA, unless
+``BROKER_STAFF_REQUIRE_WEBAUTHN`` asks every member of staff for a passkey.
 
 There is one sign-in for the portal and the admin: the admin's login URL
 sends people to the portal's ``/login/`` (with its SSO door, the lockout and
@@ -32,13 +33,17 @@ APP_NAMES = {
 }
 
 
+def _factor_fits(request: HttpRequest) -> bool:
+    return policy.satisfies(policy.factor(request), policy.staff_level(request.user))
+
+
 class BrokerAdminSite(AdminSite):
     site_header = "AWS identity broker · administration"
     site_title = "AWS identity broker admin"
     index_title = "Accounts, roles, grants and the audit trail"
 
     def has_permission(self, request: HttpRequest) -> bool:
-        return super().has_permission(request) and bool(policy.factor(request))
+        return super().has_permission(request) and _factor_fits(request)
 
     def get_app_list(self, request: HttpRequest, app_label: str | None = None) -> list[dict[str, Any]]:
         apps = super().get_app_list(request, app_label)
@@ -54,8 +59,8 @@ class BrokerAdminSite(AdminSite):
         user = request.user
         if not user.is_authenticated:
             return HttpResponseRedirect(f"{reverse('login')}?{urlencode({'next': next_url})}")
-        if user.is_active and user.is_staff and not policy.factor(request):
-            return HttpResponseRedirect(policy.next_step_url(request, next_url))
+        if user.is_active and user.is_staff and not _factor_fits(request):
+            return HttpResponseRedirect(policy.next_step_url(request, next_url, policy.staff_level(user)))
         if user.is_active and user.is_staff:
             return HttpResponseRedirect(next_url)
         return errorpages.page(

@@ -8,6 +8,8 @@
   also not after a restart or on another worker.
 - A *pending sign-in*: a validated identity handed from the cross-site ACS
   POST to the same-site hop that can see this browser's session.
+- A *logout flow* (a flow whose request is a LogoutRequest) and a *used
+  LogoutRequest ID* (single logout, ``broker.saml.logout``).
 
 Redis being unreachable refuses the sign-in: a replay check that cannot be
 made is not passed.
@@ -31,6 +33,8 @@ FLOW_SECONDS = 600
 PENDING_SECONDS = 120
 # Without any NotOnOrAfter (python3-saml requires one, so only as a floor).
 MIN_REPLAY_SECONDS = 600
+# LogoutRequest IDs: python3-saml checks a NotOnOrAfter only when the IdP sets one.
+LOGOUT_REPLAY_SECONDS = 24 * 3600
 TOKEN_BYTES = 32
 
 
@@ -107,3 +111,15 @@ def mark_assertion_used(assertion_id: str, *, not_on_or_after: list[str]) -> Non
         raise SamlRefused("replay", "the assertion's NotOnOrAfter is not a time") from None
     if not first:
         raise SamlRefused("replay", "this assertion was already used")
+
+
+def mark_logout_used(message_id: str) -> None:
+    """Record an IdP LogoutRequest's ID, refusing it when it was recorded before."""
+    if not message_id:
+        raise SamlRefused("replay", "the logout request has no ID")
+    try:
+        first = _cache().add(_key("logout", message_id), 1, timeout=LOGOUT_REPLAY_SECONDS)
+    except (RedisError, OSError):
+        raise SamlRefused("replay", "the replay store (Redis) is unavailable; logout refused") from None
+    if not first:
+        raise SamlRefused("replay", "this logout request was already used")

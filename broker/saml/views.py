@@ -25,8 +25,9 @@ from django.views.decorators.http import require_GET, require_POST
 from onelogin.saml2.auth import OneLogin_Saml2_Auth
 
 from broker import audit
+from broker.mfa import policy, stepup
 from broker.models import AuditEvent
-from broker.saml import config, response, store
+from broker.saml import config, logout, response, store
 from broker.saml.config import SamlNotConfigured
 from broker.saml.errors import SamlRefused
 from broker.saml.mapping import Identity, mapper
@@ -94,7 +95,8 @@ def login(request: HttpRequest) -> HttpResponse:
         next_url = response.safe_next(request.GET.get("next"))
         auth = OneLogin_Saml2_Auth(config.request_data(config.LOGIN_PATH), config.saml_settings())
         relay = store.new_token()
-        url = auth.login(return_to=relay)
+        # force=1 (a step-up for a SAML session): ForceAuthn, so the IdP asks again.
+        url = auth.login(return_to=relay, force_authn=request.GET.get("force") == "1")
         store.save_flow(relay, request_id=auth.get_last_request_id(), next_url=next_url)
     except SamlRefused as exc:
         return refused(request, exc)
@@ -167,32 +169,35 @@ def complete(request: HttpRequest) -> HttpResponse:
     user.backend = BACKEND  # read by the sign-in audit receiver
     auth_login(request, user, backend=BACKEND)  # rotates the session key; audited by broker.signals
     request.session[SESSION_FLOWS] = [f for f in flows if f != pending["relay"]]
-    request.session["saml_name_id"] = identity.name_id
-    request.session["saml_session_index"] = identity.session_index
+    request.session[logout.NAME_ID] = identity.name_id
+    request.session[logout.SESSION_INDEX] = identity.session_index
+    stepup.mark_verified(request, policy.IDP)  # the IdP's MFA, just now: counts for step-up
     return _no_store(HttpResponseRedirect(pending["next"]))
 
 
 @require_GET
 def sls(request: HttpRequest) -> HttpResponse:
-    """IdP-sent logout (HTTP-Redirect): only signed messages, verified with the pinned certificates."""
+    """Single logout from the IdP (HTTP-Redirect): its LogoutRequest, or its answer to ours."""
     _require_enabled()
     try:
-        if "Signature" not in request.GET:
-            raise SamlRefused("signature", "logout messages must be signed")
-        auth = OneLogin_Saml2_Auth(
-            config.request_data(config.SLS_PATH, get=request.GET.dict()), config.saml_settings()
-        )
-        try:
-            url = auth.process_slo(delete_session_cb=lambda: auth_logout(request))
-        except Exception as exc:  # python3-saml raises for unreadable messages
-            log.info("SAML logout unreadable: %s", type(exc).__name__)
-            raise SamlRefused("malformed", "the logout message is not readable") from None
-        if auth.get_errors():
-            raise SamlRefused("logout", (auth.get_last_error_reason() or ", ".join(auth.get_errors()))[:300])
+        if "SAMLRequest" in request.GET:
+            return logout.idp_request(request)
+        if "SAMLResponse" in request.GET:
+            return logout.idp_response(request)
+        raise SamlRefused("malformed", "neither a LogoutRequest nor a LogoutResponse")
     except SamlRefused as exc:
         return refused(request, exc)
     except SamlNotConfigured as exc:
         return _configuration_refused(request, exc)
-    if request.user.is_authenticated:
-        auth_logout(request)
-    return _no_store(HttpResponseRedirect(url or reverse("login")))
+
+
+@require_POST
+def portal_logout(request: HttpRequest) -> HttpResponse:
+    """The portal's sign-out: always here first, then at the IdP when the session came from it."""
+    try:
+        url = logout.start(request) if request.user.is_authenticated else ""
+    except (SamlRefused, SamlNotConfigured) as exc:  # the IdP cannot be told; the portal still signs out
+        log.warning("SAML logout not sent to the IdP: %s", exc)
+        url = ""
+    auth_logout(request)
+    return _no_store(HttpResponseRedirect(url or reverse(settings.LOGOUT_REDIRECT_URL)))

@@ -87,5 +87,8 @@ class ConsoleUrl(serializers.Serializer):
 
 
 class Error(serializers.Serializer):
-    error = serializers.CharField(help_text="A stable, machine-readable code.")
+    error = serializers.CharField(
+        help_text="A stable, machine-readable code, e.g. `role_not_available`, `mfa_required` (403: the "
+        "role's grants want a second factor this caller has not shown), `invalid_token`, `throttled`."
+    )
     detail = serializers.CharField()

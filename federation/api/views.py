@@ -27,7 +27,9 @@ _ERRORS = {
     for code, text in {
         400: "Bad request",
         401: "No token, or a token that is not valid",
-        403: "Role not available, or address not allowed",
+        403: "Role not available (`role_not_available`), address not allowed, or the role needs a second "
+        "factor the caller has not shown (`mfa_required`: a person's own token carries no MFA proof, so "
+        "such a role is used from the portal or by an API client)",
         413: "Request body over the broker's limit",
         429: "Too many requests (Retry-After)",
         503: "AWS or the broker unavailable (Retry-After)",

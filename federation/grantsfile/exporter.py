@@ -6,6 +6,7 @@ from typing import Any
 
 import yaml
 
+from federation.grantsfile.reader import MFA_FILE_VALUES
 from federation.models import AwsAccount, Grant, Role, default_method
 
 
@@ -33,7 +34,7 @@ def export() -> dict[str, Any]:
         if grant.session_policy:
             entry["session_policy"] = grant.session_policy
         if grant.require_mfa:
-            entry["require_mfa"] = True
+            entry["require_mfa"] = MFA_FILE_VALUES[grant.require_mfa]
         rule = getattr(grant, "approval", None)
         if rule is not None:
             entry["approval"] = {

@@ -148,7 +148,7 @@ def _load_grants(
         values = {
             "session_seconds": reader.number(item, path, "session_seconds"),
             "session_policy": reader.mapping(item, path, "session_policy"),
-            "require_mfa": reader.flag(item, path, "require_mfa"),
+            "require_mfa": reader.mfa_level(item, path, "require_mfa"),
         }
         counted = (summary.created, summary.updated)
         grant = _upsert(Grant, {"group": group, "role": role}, values, summary)

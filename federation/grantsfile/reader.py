@@ -11,6 +11,8 @@ from typing import Any
 
 import yaml
 
+from federation.models import MFA_ANY, MFA_NONE, MFA_WEBAUTHN
+
 
 class GrantsFileError(ValueError):
     """The file cannot be loaded; nothing was changed."""
@@ -84,11 +86,23 @@ class Reader:
             raise self.fail(f"{path}.{key}", "must be true or false")
         return value
 
+    def mfa_level(self, item: dict[str, Any], path: str, key: str) -> str:
+        """``true`` (any second factor), ``webauthn`` (a passkey or security key) or ``false``."""
+        value = item.get(key, False)
+        for level, spelled in MFA_FILE_VALUES.items():
+            if value is spelled or (isinstance(value, str) and value == spelled):
+                return level
+        raise self.fail(f"{path}.{key}", "must be true, false or webauthn")
+
     def mapping(self, item: dict[str, Any], path: str, key: str) -> dict[str, Any] | None:
         value = item.get(key)
         if value is not None and not isinstance(value, dict):
             raise self.fail(f"{path}.{key}", "must be a mapping (a JSON policy object)")
         return value
+
+
+# Grant.require_mfa as the file spells it: false (left out on export), true, or webauthn.
+MFA_FILE_VALUES: dict[str, bool | str] = {MFA_NONE: False, MFA_ANY: True, MFA_WEBAUTHN: "webauthn"}
 
 
 def parse(text: str) -> tuple[dict[str, Any], Reader]:

@@ -62,14 +62,17 @@ def test_cli_credentials_can_be_copied(browser, directory):
 
 
 def enrol_with_an_authenticator(browser) -> None:  # type: ignore[no-untyped-def]
-    """What a person does with their phone: read the key, type the current code."""
-    browser.wait_for_text("Set up your authenticator")
+    """What a person does with their phone: read the key, type the current code, keep the recovery codes."""
+    browser.wait_for_text("Set up your second factor")
     assert browser.find(".qr svg").is_displayed()
     browser.screenshot("mfa-enrol", publish=False)  # shows a (throwaway) TOTP key
     key = browser.find("pre#secret").text.replace(" ", "")
     code = f"{totp(b32decode(key + '=' * (-len(key) % 8))):06d}"
     browser.type("#id_code", code)
-    browser.find("form button.primary").click()
+    browser.find("form[action='/mfa/enrol/'] button").click()
+    browser.wait_for_text("Your recovery codes")  # the first factor comes with them, shown once
+    assert len(browser.all("ol.codes li")) == 10
+    browser.find("#recovery-codes a.button").click()
 
 
 def test_an_admin_enrols_mfa_and_adds_a_grant_in_the_admin(browser, grants):
