@@ -205,7 +205,7 @@ def test_the_requester_cancels_an_active_elevation_and_loses_the_role(
     ask(alice_client)
     request = latest()
     decide(dave_client, request, "approve")
-    assert alice_client.post("/roles/prod-readonly/credentials/").status_code == 200
+    assert alice_client.post("/roles/prod-readonly/credentials/").status_code == 303
 
     with django_capture_on_commit_callbacks(execute=True):  # the AWS deny runs once the cancel commits
         decide(alice_client, request, "cancel")

@@ -49,7 +49,7 @@ def parse(stamp: str) -> datetime:
 def test_portal_credentials_end_with_the_elevation(aws, elevated, alice_client):
     end = ends_in(elevated, 1200)
 
-    page = alice_client.post("/roles/prod-readonly/credentials/", {"duration": "3600"})
+    page = alice_client.post("/roles/prod-readonly/credentials/", {"duration": "3600"}, follow=True)
 
     assert page.status_code == 200
     expiry = expiry_on_page(page.content.decode())
