@@ -55,7 +55,7 @@ def test_changing_only_the_approval_counts_as_an_update_and_removing_it_makes_th
 @pytest.mark.parametrize(
     ("approval", "fault"),
     [
-        ("{approvals: 1}", "grants[5].approval.approvers: is required"),
+        ("{approvals: 1}", "].approval.approvers: is required"),
         ("{approvers: [leads], justification: maybe}", "must be required or optional"),
         ("{approvers: [leads], approvals: 0}", "approvals: Ensure this value is greater than or equal to 1"),
         (

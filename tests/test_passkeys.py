@@ -223,7 +223,9 @@ def test_a_role_that_needs_a_passkey_refuses_a_totp_code(aws, sandbox_needs_pass
     with_passkey(alice, key)
     client = password_only("alice")
     assert verify(client, key).status_code == 200
-    assert client.post("/roles/sandbox-admin/credentials/", {"duration": "900"}).status_code == 303  # issued, then shown by the GET
+    assert (
+        client.post("/roles/sandbox-admin/credentials/", {"duration": "900"}).status_code == 303
+    )  # issued, then shown by the GET
 
 
 def test_the_api_answers_mfa_required_for_a_role_that_needs_a_passkey(

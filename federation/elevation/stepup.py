@@ -1,11 +1,11 @@
 """The fresh second factor an approver shows before approving or denying.
 
-One function per door, so that when ``broker/mfa/`` gains its step-up
-decorator (issue #17) only these two bodies change. Until then: MFA is *on*
-for a person when ``BROKER_REQUIRE_MFA`` is set or they have enrolled an
-authenticator, and then the portal session must have verified a TOTP code
-(or signed in through the SAML IdP, whose MFA is trusted). A personal API
-token carries no second factor, so with MFA on it cannot approve or deny.
+One function per door. MFA is *on* for a person when ``BROKER_REQUIRE_MFA`` is
+set or they have enrolled a factor, and then the portal session must have
+shown one within ``BROKER_STEP_UP_SECONDS`` (``broker.mfa.stepup``, the same
+rule as revocation and grant changes: a session verified an hour ago and left
+open is not enough to approve). A personal API token carries no second
+factor, so with MFA on it cannot approve or deny.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from django.contrib.auth import get_user_model
 from django.http import HttpRequest
 
 from broker.mfa import policy
+from broker.mfa import stepup as mfa_stepup
 
 
 def mfa_on(user: Any) -> bool:
@@ -24,8 +25,8 @@ def mfa_on(user: Any) -> bool:
 
 
 def portal_stepped_up(request: HttpRequest) -> bool:
-    """A portal session may approve: MFA is off for this person, or the session shows a factor."""
-    return bool(policy.factor(request)) or not mfa_on(request.user)
+    """A portal session may approve: MFA is off for this person, or it showed a factor just now."""
+    return mfa_stepup.recent(request) or not mfa_on(request.user)
 
 
 def token_stepped_up(subject: str) -> bool:

@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from broker.mfa import policy
+from broker.mfa import stepup as mfa_stepup
 from broker.netaddr import client_ip
 from broker.principal import principal_for
 from federation.elevation import states, stepup
@@ -48,7 +48,7 @@ def _attempt(request: HttpRequest, call: Callable[[], Any], next_url: str = "/")
         try:
             return call()
         except states.StepUpRequired as exc:
-            context = {"next_step": policy.next_step_url(request, next_url), "detail": str(exc)}
+            context = {"next_step": mfa_stepup.step_up_url(request), "detail": str(exc)}
             return render(request, "elevation/stepup.html", context, status=403)
 
     return portal_attempt(request, guarded)
