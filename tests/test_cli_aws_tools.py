@@ -65,6 +65,7 @@ def test_configure_writes_one_credential_process_profile_per_role(broker_url, si
     ours = sorted(name for name in parsed.sections() if name.startswith("profile broker-"))
     assert ours == [
         "profile broker-prod-developer",
+        "profile broker-prod-keyless",
         "profile broker-prod-s3-reader",
         "profile broker-sandbox-admin",
     ]

@@ -76,7 +76,7 @@ def test_the_start_up_check_passes_and_catches_a_weakened_setting(settings):
 @pytest.mark.django_db
 @pytest.mark.parametrize("mfa", [True, False], ids=["verified", "unverified"])
 def test_the_api_sees_the_mfa_state_the_person_had_when_approving(aws, cache_redis, alice, mfa):
-    Grant.objects.filter(group__name="developers", role__alias="prod-developer").update(require_mfa=True)
+    Grant.objects.filter(group__name="developers", role__alias="prod-developer").update(require_mfa="any")
     access = sign_in_cli(signed_in(alice, mfa=mfa))
 
     answer = Client().get(

@@ -88,7 +88,7 @@ def test_no_assertion_reaches_any_log(keyless, alice_client, cache_redis, caplog
 def test_mfa_required_grants_apply_to_saml_roles(keyless, alice_client):
     from federation.models import Grant
 
-    Grant.objects.filter(role__alias="prod-keyless").update(require_mfa=True)
+    Grant.objects.filter(role__alias="prod-keyless").update(require_mfa="any")
     response = alice_client.post("/roles/prod-keyless/console/")
     assert response.status_code == 403  # the MFA page, and no assertion signed
     assert b"SAMLResponse" not in response.content

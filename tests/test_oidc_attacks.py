@@ -335,7 +335,7 @@ def test_an_issuer_with_a_trailing_slash_is_kept_exactly(forger: Forger, setting
 def test_a_require_mfa_grant_opens_only_when_the_provider_said_mfa(forger: Forger, aws, grants) -> None:  # type: ignore[no-untyped-def]
     from federation.models import Grant
 
-    Grant.objects.filter(role__alias="sandbox-admin").update(require_mfa=True)
+    Grant.objects.filter(role__alias="sandbox-admin").update(require_mfa="any")
     with_mfa = Client()
     forged_callback(with_mfa, forger, amr=["pwd", "hwk"])
     assert with_mfa.post("/roles/sandbox-admin/credentials/", follow=True).status_code == 200

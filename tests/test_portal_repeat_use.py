@@ -119,6 +119,7 @@ def test_the_tokens_page_offers_the_persons_profiles_ready_to_paste(alice_client
     profiles = re.search(r'<pre id="profiles">(.*?)</pre>', page, re.S).group(1)
     assert re.findall(r"\[profile (broker-[\w-]+)\]", profiles) == [
         "broker-prod-developer",
+        "broker-prod-keyless",
         "broker-prod-s3-reader",
         "broker-sandbox-admin",
     ]

@@ -76,7 +76,7 @@ def test_enrol_a_passkey_verify_with_it_and_reach_the_admin(https_like, authenti
     assert len(in_browser) == 1 and in_browser[0]["rpId"] == "localhost"
 
     browser.find("#recovery-continue").click()
-    browser.wait_for_text("Site administration")  # enrolling counted as the phishing-resistant factor
+    browser.wait_for_text("Accounts, roles, grants and the audit trail")  # the passkey counted
 
     browser.open("/")
     browser.find("header form[action='/logout/'] button").click()
@@ -87,7 +87,7 @@ def test_enrol_a_passkey_verify_with_it_and_reach_the_admin(https_like, authenti
     browser.find("#passkey-verify-button").click()
     WebDriverWait(browser.driver, 15).until(lambda d: "/mfa/verify/" not in d.current_url)
     browser.open("/admin/")
-    browser.wait_for_text("Site administration")
+    browser.wait_for_text("Accounts, roles, grants and the audit trail")
     stored.refresh_from_db()
     assert AuditEvent.objects.filter(action="mfa.verified", actor="admin", method="webauthn").exists()
     signed = chromium.execute_cdp_cmd("WebAuthn.getCredentials", {"authenticatorId": authenticator})[
