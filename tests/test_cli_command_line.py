@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 import socket
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.cli_support import CLI_SOURCE, Cli
+from tests.silent_server import silent_server as hung_server
 
 COMMANDS = ["login", "logout", "roles", "credentials", "env", "console", "configure", "serve"]
 
@@ -37,29 +37,9 @@ def configure_module(monkeypatch):  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def silent_server() -> Iterator[str]:
-    """A TCP server that accepts and never answers: a hung broker."""
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(16)
-    held: list[socket.socket] = []
-    stop = threading.Event()
-
-    def accept() -> None:
-        listener.settimeout(0.2)
-        while not stop.is_set():
-            try:
-                held.append(listener.accept()[0])
-            except OSError:
-                continue
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{listener.getsockname()[1]}"
-    stop.set()
-    thread.join(2)
-    for connection in held:
-        connection.close()
-    listener.close()
+    """A hung broker: accepts and never answers."""
+    with hung_server() as url:
+        yield url
 
 
 @pytest.mark.parametrize("command", COMMANDS)

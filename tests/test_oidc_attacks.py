@@ -8,7 +8,6 @@ replay and login-CSRF cases use the independent provider's real codes.
 from __future__ import annotations
 
 import socket
-import threading
 import time
 
 import pytest
@@ -28,6 +27,7 @@ from tests.oidc_support import (
     through_provider,
     unsigned,
 )
+from tests.silent_server import silent_server as hung_server
 
 pytestmark = pytest.mark.django_db
 
@@ -258,35 +258,13 @@ def test_a_provider_that_is_down_gets_a_clear_page_quickly(settings, db) -> None
 
 
 def test_a_provider_that_hangs_gets_a_clear_page_in_bounded_time(settings, db) -> None:  # type: ignore[no-untyped-def]
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(8)  # accepts connections, never answers
-    held: list[socket.socket] = []
-    stop = threading.Event()
-
-    def accept() -> None:
-        listener.settimeout(0.2)
-        while not stop.is_set():
-            try:
-                held.append(listener.accept()[0])
-            except OSError:
-                continue
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    try:
-        configure(settings, f"http://127.0.0.1:{listener.getsockname()[1]}")
+    with hung_server() as url:  # accepts connections, never answers
+        configure(settings, url)
         settings.OIDC_TIMEOUT_SECONDS = 1
         began = time.monotonic()
         answer = Client().get("/oidc/login/")
         assert time.monotonic() - began < 10  # a 1 s read timeout; without one this would never end
         refused(answer, "provider", 503)
-    finally:
-        stop.set()
-        thread.join()
-        for conn in held:
-            conn.close()
-        listener.close()
 
 
 def test_a_slow_token_endpoint_is_cut_off_and_refused(forger: Forger, settings) -> None:  # type: ignore[no-untyped-def]
