@@ -17,7 +17,7 @@ import sys
 import time
 from pathlib import Path
 
-from tests.conftest import ROOT, free_port
+from tests.conftest import ROOT
 
 PORTS = (
     "BROKER_PORT",
@@ -28,6 +28,19 @@ PORTS = (
     "DEMO_REDIS_PORT",
 )
 READY = "Ctrl-C stops everything"
+
+
+def distinct_free_ports(names: tuple[str, ...]) -> dict[str, int]:
+    """One free port per name, all different: each socket stays bound until all are chosen."""
+    held = []
+    for _ in names:
+        probe = socket.socket()
+        probe.bind(("127.0.0.1", 0))
+        held.append(probe)
+    ports = {name: probe.getsockname()[1] for name, probe in zip(names, held, strict=True)}
+    for probe in held:
+        probe.close()
+    return ports
 
 
 def _children() -> dict[int, list[int]]:
@@ -78,7 +91,7 @@ def wait_for(output: Path, text: str, demo: subprocess.Popen[bytes], seconds: fl
 
 
 def test_several_sigterms_stop_the_demo_cleanly(tmp_path):
-    ports = {name: free_port() for name in PORTS}
+    ports = distinct_free_ports(PORTS)
     env = {key: value for key, value in os.environ.items() if key not in ("REDIS_URL", "DATABASE_URL")}
     env.update({name: str(port) for name, port in ports.items()})
     env.update(DEMO_STATE=str(tmp_path / "state"), DATABASE_URL=f"sqlite:///{tmp_path / 'demo.sqlite3'}")

@@ -78,7 +78,7 @@ def webhook(settings) -> Iterator[Webhook]:  # type: ignore[no-untyped-def]
     server.server_close()
 
 
-def wait_until(condition: Any, seconds: float = 20) -> None:
+def wait_until(condition: Any, seconds: float = 60) -> None:  # generous: a busy 2-core CI box
     deadline = time.monotonic() + seconds
     while not condition():
         assert time.monotonic() < deadline, "the worker did not send in time"
