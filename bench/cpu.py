@@ -19,7 +19,8 @@ def _group(command: str) -> str:
         return "gunicorn"
     if "celery" in command:
         return "celery"
-    if command.startswith("postgres"):
+    program = command.split(" ", 1)[0]
+    if program.startswith("postgres") or program.endswith("/postgres"):  # backends and the postmaster
         return "postgres"
     if "redis-server" in command:
         return "redis"
@@ -29,7 +30,14 @@ def _group(command: str) -> str:
 
 
 def snapshot() -> dict[str, float]:
-    """CPU seconds (user + system) used so far by each group's live processes."""
+    """CPU seconds (user + system) used so far by each group's processes, the exited ones included.
+
+    A process's own time plus the time of its children that it has reaped
+    (``cutime``/``cstime``): a PostgreSQL backend that ends between two
+    snapshots is reaped by the postmaster, so its CPU stays counted instead of
+    vanishing (which once showed a refresh round with no database CPU at all).
+    A reaped child is no longer live, so nothing is counted twice.
+    """
     tick = os.sysconf("SC_CLK_TCK")
     used: dict[str, float] = dict.fromkeys(GROUPS, 0.0)
     for entry in Path("/proc").glob("[0-9]*"):
@@ -40,7 +48,7 @@ def snapshot() -> dict[str, float]:
             continue
         group = _group(command)
         if group in used:
-            used[group] += (int(fields[11]) + int(fields[12])) / tick
+            used[group] += sum(int(value) for value in fields[11:15]) / tick
     return used
 
 
