@@ -31,13 +31,18 @@ install: $(STAMP) $(AXE) $(OIDC_NODE)
 run: install
 	$(PY) -m devtools.run
 
+# The suite runs on PYTEST_WORKERS processes (pytest-xdist; `auto` = one per CPU). Each worker starts
+# its own slapd, moto, Redis and test database; PYTEST_WORKERS=0 runs it in this one process.
+PYTEST_WORKERS ?= auto
+PYTEST := $(PY) -m pytest -n $(PYTEST_WORKERS)
+
 test: install lint migrations-check
-	$(PY) -m pytest
+	$(PYTEST)
 
 # The same suite on PostgreSQL (CI runs both); POSTGRES_URL names the server.
 POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/broker
 test-postgres: install
-	DATABASE_URL=$(POSTGRES_URL) $(PY) -m pytest
+	DATABASE_URL=$(POSTGRES_URL) $(PYTEST)
 
 # Re-take the README's screenshots (docs/screenshots/) with the browser suite.
 screenshots: install

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from selenium import webdriver
-from selenium.common.exceptions import StaleElementReferenceException
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
@@ -75,17 +75,22 @@ class Browser:
         field.send_keys(text)
 
     def sign_in(self, username: str, password: str) -> None:
+        """Submit the directory form and wait for the answer page, so the session cookie is set
+        before the test's next navigation (a busy machine once let a `get` overtake the POST)."""
         self.open("/login/")
         self.type("#id_username", username)
         self.type("#id_password", password)
-        self.find("form button.primary").click()
+        button = self.find("form button.primary")
+        button.click()
+        WebDriverWait(self.driver, 20).until(expected_conditions.staleness_of(button))
 
     def text(self) -> str:
         return self.driver.find_element(By.TAG_NAME, "body").text
 
     def wait_for_text(self, text: str) -> None:
-        # The page may be replaced mid-check while a form submits: look again.
-        WebDriverWait(self.driver, 10, ignored_exceptions=(StaleElementReferenceException,)).until(
+        # The page may be replaced mid-check while a form submits (a stale element, or chromedriver's
+        # "unhandled inspector error" while the old document goes away): look again.
+        WebDriverWait(self.driver, 10, ignored_exceptions=(WebDriverException,)).until(
             lambda d: text in d.find_element(By.TAG_NAME, "body").text
         )
 
