@@ -47,6 +47,16 @@ class AuditEvent(models.Model):
         RECOVERY_ISSUED = "mfa.recovery_issued", "Recovery codes issued"
         MFA_RESET = "mfa.reset", "Second factors reset by an admin"
         SAML_LOGOUT = "saml.logout", "SAML single logout"
+        # Just-in-time elevation (federation/elevation): one per change of a request's state.
+        ELEVATION_REQUESTED = "elevation.requested", "Elevation requested"
+        ELEVATION_APPROVED = "elevation.approved", "Elevation approved"
+        ELEVATION_DENIED = "elevation.denied", "Elevation denied"
+        ELEVATION_CANCELLED = "elevation.cancelled", "Elevation cancelled"
+        ELEVATION_REVOKED = "elevation.revoked", "Elevation revoked"
+        ELEVATION_EXPIRED = "elevation.expired", "Elevation expired"
+        ELEVATION_REFUSED = "elevation.refused", "Elevation action refused"
+        ELEVATION_AWS_DENY = "elevation.aws_deny", "Elevation ended early: its sessions denied in AWS"
+        ELEVATION_AWS_DENY_REMOVED = "elevation.aws_deny_removed", "Elevation's AWS deny removed"
 
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     action = models.CharField(max_length=40, choices=Action.choices, db_index=True)

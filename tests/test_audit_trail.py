@@ -258,3 +258,42 @@ def test_exportaudit_refuses_a_bad_date(db):
 
     with pytest.raises(CommandError, match="not an ISO 8601"):
         call_command("exportaudit", "--since", "yesterday")
+
+
+def _recorded_literals() -> dict[str, str]:
+    """Every action written as a string literal in an audit call, with where it is."""
+    import ast
+
+    found = {}
+    root = Path(__file__).resolve().parent.parent
+    for package in ("broker", "federation"):
+        for path in (root / package).rglob("*.py"):
+            if "migrations" in path.parts:
+                continue
+            for node in ast.walk(ast.parse(path.read_text(), str(path))):
+                callee = getattr(node, "func", None)
+                name = getattr(callee, "attr", None) or getattr(callee, "id", None)
+                if isinstance(node, ast.Call) and name in {"record", "record_request"} and node.args:
+                    first = node.args[0]
+                    if isinstance(first, ast.Constant) and isinstance(first.value, str):
+                        found[first.value] = f"{path.relative_to(root)}:{node.lineno}"
+    return found
+
+
+def test_every_action_the_code_writes_is_a_declared_choice():
+    """An undeclared action shows raw in the admin and cannot be picked in `exportaudit --action`."""
+    literals = _recorded_literals()
+    assert len(literals) >= 8  # the scan sees the audit calls (grants.loaded, role.revoked, ...)
+    undeclared = {
+        action: where for action, where in literals.items() if action not in AuditEvent.Action.values
+    }
+    assert not undeclared
+
+
+def test_exportaudit_filters_elevation_events(db, tmp_path):
+    AuditEvent.objects.create(action="elevation.approved", actor="dave", role_alias="prod-readonly")
+    AuditEvent.objects.create(action="signin", actor="alice")
+    out = tmp_path / "trail.jsonl"
+    call_command("exportaudit", "--action", "elevation.approved", "--output", str(out), stderr=StringIO())
+    lines = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [line["action"] for line in lines] == ["elevation.approved"]

@@ -86,6 +86,11 @@ def test_request_approve_console_revoke_refused(aws, eligible, alice_client, dav
     assert history[:3] == ["requested", "approved", "revoked"]
     page = alice_client.get(f"/requests/{request.pk}/").content.decode()
     assert "on call tonight" in page and "revoked" in page
+    # each step is a declared audit action: the admin's filter and `exportaudit --action` know it
+    elevation_events = AuditEvent.objects.filter(action__startswith="elevation.")
+    recorded = set(elevation_events.values_list("action", flat=True))
+    assert {"elevation.requested", "elevation.approved", "elevation.revoked"} <= recorded
+    assert recorded <= set(AuditEvent.Action.values)
 
 
 @pytest.mark.django_db
