@@ -60,7 +60,8 @@ class Browser:
         self.driver.get(self.base_url + path)
 
     def find(self, css: str):  # type: ignore[no-untyped-def]
-        return WebDriverWait(self.driver, 10).until(
+        # chromedriver may answer "unhandled inspector error" while a document is replaced: look again
+        return WebDriverWait(self.driver, 10, ignored_exceptions=(WebDriverException,)).until(
             expected_conditions.presence_of_element_located((By.CSS_SELECTOR, css))
         )
 
@@ -80,9 +81,25 @@ class Browser:
         self.open("/login/")
         self.type("#id_username", username)
         self.type("#id_password", password)
-        button = self.find("form button.primary")
-        button.click()
-        WebDriverWait(self.driver, 20).until(expected_conditions.staleness_of(button))
+        self.submit("form button.primary")
+
+    def submit(self, css: str) -> None:
+        """Click a form's button and wait until the browser shows the document that answers it.
+
+        The old document carries a marker the new one lacks; polling for it rides out the errors
+        chromedriver gives mid-navigation (a stale node, "unhandled inspector error").
+        """
+        self.driver.execute_script("window.__brokerTestLeaving = true")
+        self.find(css).click()
+
+        def arrived(driver: webdriver.Chrome) -> bool:
+            return bool(
+                driver.execute_script(
+                    "return window.__brokerTestLeaving === undefined && document.readyState === 'complete'"
+                )
+            )
+
+        WebDriverWait(self.driver, 20, ignored_exceptions=(WebDriverException,)).until(arrived)
 
     def text(self) -> str:
         return self.driver.find_element(By.TAG_NAME, "body").text
