@@ -51,7 +51,7 @@ def _with_options(items: list[Entitlement]) -> list[tuple[Entitlement, list[tupl
 @login_required
 def portal(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()
-    principal = principal_for(request.user)
+    principal = _principal(request)
     everything = entitlements(principal)
     mine = [e for e in everything if not query or _matches(e, query)]
     accounts = [
@@ -65,6 +65,8 @@ def portal(request: HttpRequest) -> HttpResponse:
         "favourites": _with_options(store.favourites(request.user, everything)),
         "recent": _with_options(store.pick(everything, store.recent_ids(request.user))),
         "favourite_ids": store.favourite_ids(request.user),
+        # a web-identity role needs this sign-in's own ID token: without one, say so on the card
+        "has_id_token": principal.web_identity is not None,
     }
     return render(request, "federation/portal.html", context)
 

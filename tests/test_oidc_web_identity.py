@@ -199,3 +199,24 @@ def test_no_oidc_secret_reaches_a_debug_log(oidc_on, web_role, debug_log) -> Non
     for secret in secrets:
         if len(secret) >= 16 and not secret.startswith("ASIA"):
             assert secret not in written and secret[8:32] not in written
+
+
+def test_the_portal_tells_a_password_sign_in_how_to_use_a_web_identity_role(web_role) -> None:
+    alice = signed_in(make_user("alice", "developers"))
+    card = _card(alice.get("/").content.decode(), "web-developer")
+    assert "sign in with your identity provider" in card and 'href="/oidc/login/"' in card
+    assert card.count(" disabled>") == 2  # Console and CLI credentials
+    other = _card(alice.get("/").content.decode(), "prod-developer")
+    assert "identity provider" not in other and " disabled>" not in other
+
+
+def test_an_oidc_sign_in_gets_the_web_identity_role_usable_in_the_portal(oidc_on, web_role) -> None:
+    client = Client()
+    sign_in(client, "alice")
+    card = _card(client.get("/").content.decode(), "web-developer")
+    assert "sign in with your identity provider" not in card and " disabled>" not in card
+
+
+def _card(page: str, alias: str) -> str:
+    start = page.index(f'data-role="{alias}"')
+    return page[start : page.index("</li>", start)]
