@@ -12,7 +12,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from broker.admin import ReadOnlyAdmin
+from broker.admin.readonly import ReadOnlyAdmin
 from federation.elevation import states
 from federation.elevation.models import AccessRequest, Approval, ApprovalRule, Notification, RequestEvent
 

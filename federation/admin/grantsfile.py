@@ -1,4 +1,10 @@
-"""Admin pages to download and upload the grants file (what loadgrants/exportgrants do)."""
+"""Admin pages to download and upload the grants file (what loadgrants/exportgrants do).
+
+They reach the same ``federation.grantsfile`` loader and exporter as the
+commands, so a file behaves alike in both places. Loading can rewrite every
+account, role and grant: it needs all their permissions and a recent second
+factor, changes nothing when the file is bad, and is audited.
+"""
 
 from __future__ import annotations
 

@@ -1,10 +1,15 @@
-"""The grant and role forms of the admin: policies as laid-out JSON, durations in hours."""
+"""The grant and role forms of the admin: policies as laid-out JSON, durations in hours.
+
+The fields are the admin's own presentation (``federation.admin.fields``);
+the policy rules stay on the models' ``clean`` (``validate_policy``), so the
+admin refuses the policies the grants file and the API refuse.
+"""
 
 from __future__ import annotations
 
 from django import forms
 
-from federation.adminfields import HoursField, PolicyJSONField
+from federation.admin.fields import HoursField, PolicyJSONField
 from federation.models import (
     MAX_FEDERATION_TOKEN_SECONDS,
     MIN_SESSION_SECONDS,

@@ -1,4 +1,9 @@
-"""The audit trail in the admin: filterable, exportable as JSON Lines, never editable."""
+"""The audit trail in the admin: filterable, exportable as JSON Lines, never editable.
+
+Investigators read it here and hand it to a SIEM: the download (selected
+events, or everything under the current filters) writes the same JSON Lines
+as ``manage.py exportaudit`` (``broker.auditexport``), and is itself audited.
+"""
 
 from __future__ import annotations
 
@@ -12,23 +17,11 @@ from django.urls import path
 from django.utils import timezone
 
 from broker import audit
-from broker.adminfilters import MethodFilter, outcome_badge, text_filter, timestamp
+from broker.admin.filters import MethodFilter, outcome_badge, text_filter, timestamp
+from broker.admin.readonly import ReadOnlyAdmin
 from broker.auditexport import stream
 from broker.labels import method_words
-from broker.models import AuditEvent, ExternalIdentity
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Records of what happened: viewable, never added, edited or deleted here."""
-
-    def has_add_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
-        return False
+from broker.models import AuditEvent
 
 
 @admin.register(AuditEvent)
@@ -81,17 +74,3 @@ class AuditEventAdmin(ReadOnlyAdmin):
         response["Content-Disposition"] = f'attachment; filename="{name}"'
         response["Cache-Control"] = "no-store"
         return response
-
-
-# API clients and tokens (their own module, registered on import).
-from broker.apitokens import admin as apitokens_admin  # noqa: E402,F401
-
-
-class ExternalIdentityInline(admin.TabularInline):
-    """On a user: the OIDC accounts linked to them. Adding one lets that person sign in here."""
-
-    model = ExternalIdentity
-
-    extra = 0
-    fields = ["issuer", "subject", "created_at"]
-    readonly_fields = ["created_at"]

@@ -15,11 +15,11 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.html import format_html
 
-from broker.admin import ReadOnlyAdmin
-from broker.adminfilters import MethodFilter, text_filter, timestamp
+from broker.admin.filters import MethodFilter, text_filter, timestamp
+from broker.admin.readonly import ReadOnlyAdmin
 from broker.labels import method_words
+from federation.admin.revocation import revoke_issued_sessions
 from federation.models import Issuance
-from federation.revocationadmin import revoke_issued_sessions
 
 
 class ValidityFilter(admin.SimpleListFilter):
