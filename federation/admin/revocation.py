@@ -1,9 +1,11 @@
 """Admin actions for revocation: "Revoke active sessions" on roles, "Deactivate and revoke" on users,
 and "Revoke these sessions" on still-valid issuances (which revokes their roles' sessions).
 
-Both ask for confirmation first (a page naming what will happen), then call
-``federation.revocation`` and report every step as an admin message. Both
-want a second factor shown in the last BROKER_STEP_UP_SECONDS (step-up).
+Each asks for confirmation first (a page naming what will happen), then calls
+``federation.revocation`` and reports every step as an admin message. Each
+wants a second factor shown in the last BROKER_STEP_UP_SECONDS (step-up):
+revoking is defensive, but a stolen admin session could use it to cut every
+session of a role, so it is held to the same bar as the kill switch.
 """
 
 from __future__ import annotations
@@ -50,12 +52,16 @@ def revoke_sessions(model_admin: Any, request: HttpRequest, queryset: QuerySet[R
             "IAM console does; leave it in place until the revoked sessions would have expired.",
             submit="Revoke",
         )
+    _revoke_roles(request, queryset.select_related("account"))
+    return None
+
+
+def _revoke_roles(request: HttpRequest, roles: QuerySet[Role]) -> None:
     actor, source_ip = request.user.get_username(), client_ip(request)
-    for role in queryset.select_related("account"):
+    for role in roles:
         _report(
             request, role.alias, revocation.revoke_role_sessions(role=role, actor=actor, source_ip=source_ip)
         )
-    return None
 
 
 @admin.action(description="Deactivate and revoke (kill switch)", permissions=["change"])
@@ -86,6 +92,7 @@ def deactivate_and_revoke(model_admin: Any, request: HttpRequest, queryset: Quer
 
 
 @admin.action(description="Revoke these sessions (all sessions of their roles)", permissions=["revoke"])
+@step_up_required
 def revoke_issued_sessions(model_admin: Any, request: HttpRequest, queryset: QuerySet[Issuance]) -> Any:
     """AWS cannot end one session: the roles these sessions belong to get ``AWSRevokeOlderSessions``."""
     roles = Role.objects.filter(pk__in=queryset.values("role")).select_related("account")
@@ -102,9 +109,5 @@ def revoke_issued_sessions(model_admin: Any, request: HttpRequest, queryset: Que
             "IAM console does. To stop one person only, use Deactivate and revoke on the user.",
             submit="Revoke",
         )
-    actor, source_ip = request.user.get_username(), client_ip(request)
-    for role in roles:
-        _report(
-            request, role.alias, revocation.revoke_role_sessions(role=role, actor=actor, source_ip=source_ip)
-        )
+    _revoke_roles(request, roles)
     return None
