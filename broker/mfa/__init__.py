@@ -4,9 +4,10 @@
   one, what this session has shown, and which kinds meet a requirement;
 - ``middleware``: marks ``request.user.mfa_factor`` and sends password users who must verify
   (or enrol) there before any other page;
-- ``views``: the verify step, enrolment (passkey or QR code), recovery codes, the "role needs
-  MFA" page;
+- ``views``: the verify step, enrolment (passkey or QR code), the MFA page, recovery codes, the
+  "role needs MFA" page;
 - ``passkeys``: WebAuthn on django-otp-webauthn, relying party from ``BROKER_BASE_URL``;
+- ``own_passkeys``: the list of a person's passkeys, and removing one (not staff's last);
 - ``recovery`` and ``models``: ten single-use recovery codes, stored as keyed hashes;
 - ``stepup``: ``step_up_required``, a recent factor for revocation, grants, approvals;
 - ``reset``: an admin removes a person's factors, audited;

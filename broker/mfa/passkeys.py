@@ -47,7 +47,8 @@ from broker.mfa.redirects import safe_next
 
 log = logging.getLogger(__name__)
 
-VERIFIED, FAILED, ENROLLED = "mfa.verified", "mfa.failed", "mfa.enrolled"
+# The audit actions of the second factor (views.py and own_passkeys.py write them too).
+VERIFIED, FAILED, ENROLLED, REMOVED = "mfa.verified", "mfa.failed", "mfa.enrolled", "mfa.removed"
 
 
 def origin() -> str:

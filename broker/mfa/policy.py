@@ -103,6 +103,15 @@ def must_verify(request: HttpRequest) -> bool:
     return settings.BROKER_REQUIRE_MFA or has_device(request.user)
 
 
+def factor_required(request: HttpRequest) -> bool:
+    """Whether policy wants this person to hold a factor of their own here: every password user
+    under BROKER_REQUIRE_MFA, and staff (the admin asks for one). An SSO session that brought its
+    IdP's MFA needs none of its own."""
+    if signed_in_with_saml(request) or signed_in_with_oidc_mfa(request):
+        return False
+    return bool(settings.BROKER_REQUIRE_MFA or request.user.is_staff)
+
+
 def next_step_url(request: HttpRequest, next_url: str, level: str = ANY) -> str:
     """Where a user goes to show a factor of ``level``: verify if they have one that fits, else enrol."""
     fits = has_passkey(request.user) if level == WEBAUTHN else has_device(request.user)

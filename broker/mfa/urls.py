@@ -7,6 +7,7 @@ urlpatterns = [
     path("enrol/", views.enrol, name="mfa-enrol"),
     path("remove/", views.remove, name="mfa-remove"),
     path("recovery/", views.recovery_codes, name="mfa-recovery"),
+    path("passkeys/<int:pk>/remove/", views.remove_passkey, name="passkey-remove"),
     # Passkey ceremonies (JSON, called by static/passkeys.js).
     path("passkeys/register/begin/", passkeys.RegistrationBegin.as_view(), name="passkey-register-begin"),
     path(

@@ -1,5 +1,6 @@
 """The verify step, enrolment (passkey or authenticator app), the MFA page of an enrolled person
-(status, removal), recovery codes, and the "role needs MFA" page.
+(status, removing the authenticator app or one passkey), recovery codes, and the "role needs MFA"
+page.
 
 Verifying rotates the session key (as the password step did), so a session
 id planted before the factor was shown is worthless after it, and stamps
@@ -28,7 +29,7 @@ from django_otp.models import Device
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from broker import audit
-from broker.mfa import passkeys, policy, qr, recovery, stepup
+from broker.mfa import own_passkeys, passkeys, policy, qr, recovery, stepup
 from broker.mfa.forms import CodeForm, RecoveryCodeForm
 from broker.mfa.redirects import safe_next
 
@@ -36,8 +37,7 @@ PENDING = "mfa_pending_device"
 WRONG_CODE = "That code is not valid. Enter the current code from your authenticator app."
 WRONG_RECOVERY = "That recovery code is not valid or was already used."
 # The second factor has actions of its own, so one sign-in stays one "signin" row in the trail.
-VERIFIED, FAILED, ENROLLED = passkeys.VERIFIED, passkeys.FAILED, passkeys.ENROLLED
-REMOVED = "mfa.removed"
+VERIFIED, FAILED, ENROLLED, REMOVED = passkeys.VERIFIED, passkeys.FAILED, passkeys.ENROLLED, passkeys.REMOVED
 RECOVERY_USED, RECOVERY_ISSUED = "mfa.recovery_used", "mfa.recovery_issued"
 
 
@@ -183,14 +183,27 @@ def _enrol_page(
         "replacing": policy.has_totp(request.user),
         "recovery_left": recovery.remaining(request.user),
         "saml": policy.signed_in_with_saml(request),
+        "factor_required": policy.factor_required(request),
     }
     if device is not None:
         context.update(qr_svg=qr.svg(device.config_url), secret=qr.manual_secret(device.bin_key))
     return _page(request, "mfa/enrol.html", context)
 
 
-def _status_page(request: HttpRequest, form: CodeForm, next_url: str, status: int = 200) -> HttpResponse:
-    context = {"device": policy.device_for(request.user), "form": form, "next": next_url}
+def _status_page(
+    request: HttpRequest, form: CodeForm, next_url: str, status: int = 200, passkey_error: str = ""
+) -> HttpResponse:
+    """What is enrolled: the authenticator app (replace, remove) and each passkey (remove one)."""
+    context = {
+        "device": policy.device_for(request.user),
+        "form": form,
+        "next": next_url,
+        "passkeys": own_passkeys.listed(request),
+        "passkeys_available": passkeys.available(),
+        "passkey_error": passkey_error,
+        "saml": policy.signed_in_with_saml(request),
+        "factor_required": policy.factor_required(request),
+    }
     return _page(request, "mfa/status.html", context, status=status)
 
 
@@ -244,6 +257,27 @@ def remove(request: HttpRequest) -> HttpResponse:
         audit.record_request(REMOVED, request, method="totp")
     request.user.mfa_factor = ""
     return _no_store(HttpResponseRedirect(f"{reverse('mfa-enrol')}?removed=1"))
+
+
+@login_required
+@require_http_methods(["POST"])
+def remove_passkey(request: HttpRequest, pk: int) -> HttpResponse:
+    """Remove one of the person's own passkeys (an old laptop, a lost key), after a recent factor.
+
+    Someone else's passkey answers 404 like a missing one, before anything
+    else; the rules (staff keep their last passkey) are ``broker.mfa.own_passkeys``'s.
+    """
+    own_passkeys.own_or_404(request.user, pk)
+    if policy.must_verify(request):  # the sign-in's own factor first, then the step-up
+        return _to("mfa-verify", reverse("mfa-enrol"))
+    refused = stepup.step_up_response(request)
+    if refused is not None:
+        return refused
+    try:
+        own_passkeys.remove(request=request, pk=pk)
+    except own_passkeys.Refused as exc:
+        return _status_page(request, CodeForm(), reverse("portal"), status=409, passkey_error=str(exc))
+    return _no_store(HttpResponseRedirect(f"{reverse('mfa-enrol')}?removed=passkey"))
 
 
 @require_http_methods(["GET", "POST"])

@@ -1,6 +1,7 @@
 """Passkeys in Chromium with a virtual authenticator (the DevTools protocol's WebAuthn domain):
-enrol one, verify with it after the password, and reach an admin that wants a phishing-resistant
-factor. The page's script is static/passkeys.js, under the portal's CSP (no inline script)."""
+enrol one, verify with it after the password, reach an admin that wants a phishing-resistant
+factor, see it listed on the MFA page and remove it there. The page's script is
+static/passkeys.js, under the portal's CSP (no inline script)."""
 
 from __future__ import annotations
 
@@ -94,3 +95,31 @@ def test_enrol_a_passkey_verify_with_it_and_reach_the_admin(https_like, authenti
         "credentials"
     ]
     assert signed[0]["signCount"] >= 1 and stored.sign_count == signed[0]["signCount"]
+
+
+def test_the_mfa_page_lists_the_passkey_keeps_staffs_last_and_removes_it_once_allowed(
+    https_like, authenticator, settings
+):
+    browser = https_like
+    make_user("admin", staff=True)
+    browser.sign_in("admin", PASSWORD)
+    browser.open("/mfa/enrol/?need=webauthn")
+    browser.find("#passkey-register-button").click()
+    visible(browser, "#recovery-codes")
+    stored = WebAuthnCredential.objects.get(user__username="admin")
+
+    browser.open("/mfa/enrol/")
+    browser.wait_for_text("Passkeys and security keys")
+    browser.wait_for_text("the admin requires one from staff")  # staff's last passkey stays
+    assert browser.find(f"#passkey-{stored.pk}").text.startswith("Passkey or security key (built in)")
+    assert not browser.all(f"#passkey-{stored.pk} form")
+    browser.assert_accessible()
+
+    settings.BROKER_STAFF_REQUIRE_WEBAUTHN = False
+    browser.open("/mfa/enrol/")
+    browser.find(f"#passkey-{stored.pk} summary").click()
+    browser.wait_for_text("This is your last second factor")
+    browser.submit(f"#passkey-{stored.pk} form button")  # the page's own form: its CSRF token, POST
+    browser.wait_for_text("Your passkey was removed and you have no second factor left")
+    assert not WebAuthnCredential.objects.filter(pk=stored.pk).exists()
+    assert AuditEvent.objects.filter(action="mfa.removed", actor="admin", method="webauthn").exists()
