@@ -65,6 +65,7 @@ def test_revocation_after_the_window_goes_through_the_verify_step_and_back(admin
     assert not AuditEvent.objects.filter(action="role.revoked").exists()
     page = admin.get(answer["Location"]).content.decode()
     assert "Confirm it is you" in page
+    assert "then repeat the action" in page  # the step-up's message is shown, not left for a later page
 
     device = totp_device(admin_user)
     back = admin.post(
