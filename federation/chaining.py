@@ -38,7 +38,8 @@ from dataclasses import dataclass
 import redis
 from django.conf import settings
 
-from federation import credcache, sts
+from broker.redisconn import client
+from federation import sts
 from federation.models import CHAINED_SESSION_SECONDS
 
 log = logging.getLogger(__name__)
@@ -68,7 +69,7 @@ def _key() -> str:
 
 def _remembered() -> bool | None:
     try:
-        value = credcache.client().get(_key())
+        value = client().get(_key())
     except redis.RedisError:
         return None
     return None if value is None else value == b"1"
@@ -76,7 +77,7 @@ def _remembered() -> bool | None:
 
 def _remember(chained: bool) -> None:
     try:
-        credcache.client().set(_key(), b"1" if chained else b"0", ex=REMEMBER_SECONDS)
+        client().set(_key(), b"1" if chained else b"0", ex=REMEMBER_SECONDS)
     except redis.RedisError as exc:
         log.info("role chaining: could not remember the answer in Redis (%s)", type(exc).__name__)
 

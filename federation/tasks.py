@@ -4,11 +4,15 @@ Thin on purpose: they take cache ids and call ``federation.delivery``. Beat
 runs ``refresh_due`` (``CELERY_BEAT_SCHEDULE``); it claims due ids for a
 minute, so a slow queue does not enqueue the same id twice, and queues them
 in batches of ``CHUNK``. ``refresh_batch`` refreshes a batch concurrently
-(``federation.refreshing``: a thread pool, since each refresh mostly waits on
-STS); each refresh is idempotent and takes the same per-key Redis lock as a
-request, so one refresh per key runs at a time across every worker. An id
-that met STS or Redis trouble is queued again on its own as
+(``federation.credcache.refreshing``: a thread pool, since each refresh
+mostly waits on STS); each refresh is idempotent and takes the same per-key
+Redis lock as a request, so one refresh per key runs at a time across every
+worker. An id that met STS or Redis trouble is queued again on its own as
 ``refresh_session``, which retries with backoff and jitter.
+
+They stay here, beside the cache package rather than in it: Celery finds
+them as ``federation.tasks`` and names them after it, and beat schedules
+and messages already queued use those names.
 """
 
 from __future__ import annotations
@@ -17,7 +21,8 @@ import time
 
 from celery import shared_task
 
-from federation import credcache, delivery, refreshing, sts
+from federation import credcache, delivery, sts
+from federation.credcache import refreshing
 
 BATCH = 10_000
 CHUNK = 32  # ids per refresh_batch: two rounds of a 16-thread pool

@@ -16,8 +16,9 @@ from broker.mfa.views import mfa_required_page
 from broker.netaddr import client_ip
 from broker.oidc.tokens import source as web_identity_source
 from broker.principal import Principal, principal_for
-from federation import actions, heldcredentials, snippets
+from federation import actions, snippets
 from federation.access import Entitlement, MfaRequired, RoleNotAvailable, entitlements
+from federation.credcache import held
 from federation.elevation import portal as elevation_portal
 from federation.errors import Problem, describe, problem_for_bad_input
 from federation.shortcuts import store
@@ -175,17 +176,17 @@ def credentials(request: HttpRequest, alias: str) -> HttpResponse:
     GET) the page offers to issue a new set instead. ``forget`` drops the set.
     """
     if request.method == "POST" and "forget" in request.POST:
-        heldcredentials.forget(request.session, alias=alias)
+        held.forget(request.session, alias=alias)
         return HttpResponseRedirect(reverse("portal"), status=303)
     if request.method == "POST":
         return _issue_and_hold(request, alias)
-    kept = heldcredentials.held(request.session, user_pk=request.user.pk, alias=alias)
+    kept = held.held(request.session, user_pk=request.user.pk, alias=alias)
     if kept is None:
         return _offer_to_issue(request, alias)
     credentials, duration = kept
     entitlement = _attempt(request, lambda: _own_entitlement(request, alias))
     if isinstance(entitlement, HttpResponse):  # the grant went away since: show nothing
-        heldcredentials.forget(request.session, alias=alias)
+        held.forget(request.session, alias=alias)
         return entitlement
     context = {
         "credentials": credentials,
@@ -196,7 +197,7 @@ def credentials(request: HttpRequest, alias: str) -> HttpResponse:
             for n, (label, text) in enumerate(snippets.all_formats(credentials, profile=alias), start=1)
         ],
         "values": snippets.values(credentials),
-        "hold_minutes": heldcredentials.HOLD_SECONDS // 60,
+        "hold_minutes": held.HOLD_SECONDS // 60,
     }
     return _no_store(render(request, "federation/credentials.html", context))
 
@@ -214,7 +215,7 @@ def _issue_and_hold(request: HttpRequest, alias: str) -> HttpResponse:
     )
     if isinstance(outcome, HttpResponse):
         return outcome
-    heldcredentials.hold(
+    held.hold(
         request.session,
         user_pk=request.user.pk,
         alias=alias,

@@ -23,7 +23,8 @@ from django.core.management import call_command
 from django.test import Client
 
 from broker.apitokens.models import ApiClient
-from federation import credcache, refreshing, sts
+from federation import credcache, sts
+from federation.credcache import refreshing
 
 REDIS_DB = 11
 

@@ -13,6 +13,7 @@ from django.test import Client
 
 from broker.models import AuditEvent
 from federation import credcache
+from federation.credcache import keys as cache_keys
 from federation.models import Grant
 from tests.apifixtures import bearer, create_client, issuing, spec_for
 
@@ -76,7 +77,7 @@ def test_a_value_moved_to_another_key_fails_to_decrypt(api, cache_redis, grants,
     mine = api.get(CREDENTIALS).json()
     theirs = bearer(other_token).get(CREDENTIALS).json()
     my_spec, their_spec = spec_for(api_token(api), "prod-developer"), spec_for(other_token, "prod-developer")
-    my_key, their_key = (f"{credcache._key('v', s.key_id)}" for s in (my_spec, their_spec))
+    my_key, their_key = (f"{cache_keys.key('v', s.key_id)}" for s in (my_spec, their_spec))
 
     # Swap the two ciphertexts in Redis, as someone with write access to Redis could.
     mine_blob, theirs_blob = cache_redis.get(my_key), cache_redis.get(their_key)
@@ -93,7 +94,7 @@ def test_a_value_moved_to_another_key_fails_to_decrypt(api, cache_redis, grants,
 def test_no_secret_is_readable_in_redis(api, cache_redis, redis_url):
     body = api.get(CREDENTIALS).json()
 
-    prefix = f"{credcache._key('')}"
+    prefix = f"{cache_keys.key('')}"
     keys = [key.decode() for key in cache_redis.scan_iter(match=f"{prefix}*")]
     assert any(":v:" in key for key in keys) and any(":m:" in key for key in keys)
     url = urlsplit(redis_url)

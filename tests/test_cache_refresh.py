@@ -7,6 +7,7 @@ import time
 import pytest
 
 from federation import credcache, delivery, tasks
+from federation.credcache import keys as cache_keys
 from tests.apifixtures import age, api_token_of, issuing, spec_for, wait_until
 
 CREDENTIALS = "/api/v1/roles/prod-developer/credentials"
@@ -43,7 +44,7 @@ def test_a_session_no_one_asks_for_is_let_go(api, cache_redis):
     api.get(CREDENTIALS)
     spec = spec_for(api_token_of(api), "prod-developer")
     age(spec, remaining=1000, used=False)
-    cache_redis.hset(credcache._key("m", spec.key_id), "last_used", f"{time.time() - 7200:.0f}")
+    cache_redis.hset(cache_keys.key("m", spec.key_id), "last_used", f"{time.time() - 7200:.0f}")
 
     assert delivery.refresh(key_id=spec.key_id) == "idle"
     assert credcache.due(time.time() + 86400, limit=10) == []

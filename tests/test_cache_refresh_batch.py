@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from broker.models import AuditEvent
-from federation import credcache, refreshing, sts, tasks
+from federation import credcache, sts, tasks
+from federation.credcache import refreshing
 from federation.models import Issuance
 from tests.apifixtures import age, api_token_of, issuing
 

@@ -156,9 +156,9 @@ def test_a_held_set_is_not_shown_once_the_grant_is_gone(aws, alice, alice_client
 
 @pytest.mark.django_db
 def test_the_held_set_ends_after_the_hold(aws, alice_client, monkeypatch):
-    from federation import heldcredentials
+    from federation.credcache import held
 
-    monkeypatch.setattr(heldcredentials, "HOLD_SECONDS", -1)  # a hold that is already over
+    monkeypatch.setattr(held, "HOLD_SECONDS", -1)  # a hold that is already over
     issue(alice_client, "prod-developer")
     response = alice_client.get("/roles/prod-developer/credentials/")
     assert b"Get CLI credentials" in response.content and b"AWS_SECRET_ACCESS_KEY" not in response.content

@@ -10,8 +10,10 @@ from django.contrib.sessions.models import Session
 from broker import audit
 from broker.apitokens.models import ApiToken
 from broker.models import AuditEvent
+from broker.redisconn import client
 from devtools.aws_demo import SANDBOX_ACCOUNT
 from federation import credcache
+from federation.credcache import keys as cache_keys
 from federation.models import AwsAccount, Role
 from tests.apifixtures import bearer
 from tests.conftest import signed_in
@@ -38,7 +40,7 @@ def alice_busy(aws, cache_redis, alice, alice_client):  # type: ignore[no-untype
 
 
 def cached_subjects() -> set[str]:
-    keys = credcache.client().scan_iter(match=credcache._key("m", "*"))
+    keys = client().scan_iter(match=cache_keys.key("m", "*"))
     return {credcache.metadata(k.decode().rsplit(":", 1)[-1]).get("subject") for k in keys}
 
 

@@ -17,7 +17,7 @@ from rest_framework.request import Request
 from rest_framework.throttling import BaseThrottle
 
 from broker.env import parse_rate
-from federation import credcache
+from broker.redisconn import client
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +34,7 @@ class ClientRateThrottle(BaseThrottle):
         now = time.time()
         key = f"{settings.BROKER_CACHE_PREFIX}rate:{caller.subject}:{int(now // period)}"
         try:
-            pipe = credcache.client().pipeline(transaction=False)
+            pipe = client().pipeline(transaction=False)
             pipe.incr(key)
             pipe.expire(key, period + 1)
             count, _ = pipe.execute()

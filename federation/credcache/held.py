@@ -7,7 +7,7 @@ silently issuing a new one, and a bare GET of the URL shows a page that
 offers to issue rather than a blank 405.
 
 Failure modes: the value lives in the session row (database) only as
-AES-GCM ciphertext bound to the user and role (``federation.sealing``), for
+AES-GCM ciphertext bound to the user and role (``broker.sealing``), for
 ``HOLD_SECONDS`` or until the session ends, whichever is first. A value that
 no longer opens (a rotated key, a tampered row) or has passed its time is
 dropped and the page offers to issue again; nothing is ever shown twice to
@@ -24,7 +24,7 @@ from typing import Any
 
 from django.contrib.sessions.backends.base import SessionBase
 
-from federation import sealing
+from broker import sealing
 from federation.sts import Credentials
 
 SESSION_KEY = "held_cli_credentials"
