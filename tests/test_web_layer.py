@@ -9,6 +9,7 @@ import re
 import secrets
 import subprocess
 import sys
+import tempfile
 import time
 
 import pytest
@@ -44,6 +45,8 @@ def manage(*argv: str, **env: str) -> subprocess.CompletedProcess[str]:
     secrets_env = {
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
         "BROKER_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+        # never the developer's db.sqlite3 (the demo's saml role there would change the checks' answer)
+        "DATABASE_URL": f"sqlite:///{tempfile.gettempdir()}/broker-web-layer-{os.getpid()}.sqlite3",
     }
     return subprocess.run(
         [sys.executable, "manage.py", *argv],
