@@ -66,14 +66,15 @@ _insert = PreparedInsert(
 )
 
 
-def _write(fields: dict[str, Any]) -> None:
+def _write(fields: dict[str, Any], *, savepoint: bool = True) -> None:
     fields["created_at"] = timezone.now()
     for attempt in range(ATTEMPTS):
         connection = transaction.get_connection()
         try:
             if not connection.in_atomic_block:
                 return _insert(connection, fields)  # one INSERT in autocommit: atomic as it is
-            with transaction.atomic():  # a savepoint, so a failure leaves the caller's transaction usable
+            # a savepoint, so a failure leaves the caller's transaction usable (unless it need not be)
+            with transaction.atomic(savepoint=savepoint):
                 return _insert(connection, fields)
         except DatabaseError as exc:
             if not _retryable(exc, attempt):
@@ -91,8 +92,17 @@ def record(
     method: str = "",
     access_key_id: str = "",
     outcome: str = "ok",
+    savepoint: bool = True,
     **detail: Any,
 ) -> None:
+    """One audit row; ``AuditUnavailable`` when it cannot be written.
+
+    Inside a transaction the INSERT gets a savepoint, so a caller that carries
+    on after ``AuditUnavailable`` still has a usable transaction. A caller
+    whose whole transaction must fail with the row (a ledger row and its event:
+    both or neither) passes ``savepoint=False``: two round trips fewer on every
+    issuance, refreshes included.
+    """
     default_actor, default_ip = current_actor.get()
     _write(
         {
@@ -104,7 +114,8 @@ def record(
             "access_key_id": access_key_id,
             "outcome": outcome,
             "detail": detail,
-        }
+        },
+        savepoint=savepoint,
     )
 
 

@@ -205,6 +205,7 @@ def issue_credentials(
             access_key_id=credentials.access_key_id,
             purpose=purpose,
             expires_at=credentials.expiration.isoformat(),
+            savepoint=False,  # both rows or neither: this transaction fails with the event
         )
     metrics.ISSUANCES.labels(credentials.method, purpose, "ok").inc()
     return issued
@@ -311,6 +312,7 @@ def _record_console(issued: Issued, *, principal: Principal, source_ip: str | No
             role_alias=issued.entitlement.role.alias,
             method=credentials.method,
             access_key_id=credentials.access_key_id,
+            savepoint=False,  # both rows or neither
             **event,
         )
     metrics.ISSUANCES.labels(credentials.method, "console", "ok").inc()
@@ -371,6 +373,7 @@ def saml_console_form(
             access_key_id=signed.assertion_id,
             destination=destination,
             expires_at=expires_at.isoformat(),
+            savepoint=False,  # both rows or neither
         )
     metrics.ISSUANCES.labels(SAML, "console", "ok").inc()
     return SamlConsoleForm(action=signed.endpoint, saml_response=signed.encoded, relay_state=destination)
