@@ -58,7 +58,7 @@ def validate_policy(policy: Any) -> str:
             raise PolicyError(f'Statement[{index}] needs "Effect": "Allow" or "Deny"')
         if not ({"Action", "NotAction"} & statement.keys()):
             raise PolicyError(f"Statement[{index}] needs an Action or NotAction")
-    compact = json.dumps(policy, separators=(",", ":"))
+    compact = compact_text(policy)
     if len(compact) > MAX_POLICY_CHARS:
         raise PolicyError(
             f"the policy is {len(compact)} characters; AWS allows {MAX_POLICY_CHARS} for a session policy"
@@ -66,6 +66,11 @@ def validate_policy(policy: Any) -> str:
     if not _ALLOWED_CHARS.match(compact):
         raise PolicyError("the policy has characters AWS does not accept in a policy")
     return compact
+
+
+def compact_text(policy: dict[str, Any]) -> str:
+    """A session policy as STS receives it: compact JSON, the form whose size AWS counts."""
+    return json.dumps(policy, separators=(",", ":"))
 
 
 def _refuse_unknown(element: dict[str, Any], allowed: tuple[str, ...], where: str) -> None:

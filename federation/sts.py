@@ -12,7 +12,6 @@ sanitised ``RoleSessionName``; ``Credentials`` never prints its secrets.
 from __future__ import annotations
 
 import functools
-import json
 import logging
 import re
 import threading
@@ -28,6 +27,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
 
 from broker import metrics
+from federation.policies import compact_text
 
 log = logging.getLogger(__name__)
 
@@ -225,7 +225,7 @@ def assume_role(
         "DurationSeconds": duration_seconds,
     }
     if policy:
-        params["Policy"] = json.dumps(policy, separators=(",", ":"))
+        params["Policy"] = compact_text(policy)
     if tags:
         params["Tags"] = [{"Key": key, "Value": value} for key, value in tags.items()]
     answer = _call("assume_role", role=role_arn, **params)
@@ -252,7 +252,7 @@ def assume_role_with_web_identity(
         "DurationSeconds": duration_seconds,
     }
     if policy:
-        params["Policy"] = json.dumps(policy, separators=(",", ":"))
+        params["Policy"] = compact_text(policy)
     answer = _call("assume_role_with_web_identity", role=role_arn, unsigned=True, **params)
     return _credentials(answer, arn=answer["AssumedRoleUser"]["Arn"], method="web_identity")
 
@@ -261,7 +261,7 @@ def get_federation_token(*, username: str, duration_seconds: int, policy: dict[s
     params = {
         "Name": session_name(username, limit=32),
         "DurationSeconds": duration_seconds,
-        "Policy": json.dumps(policy, separators=(",", ":")),
+        "Policy": compact_text(policy),
     }
     answer = _call("get_federation_token", role=f"federated user {params['Name']}", **params)
     return _credentials(answer, arn=answer["FederatedUser"]["Arn"], method="federation_token")
@@ -286,7 +286,7 @@ def assume_role_with_saml(
         "DurationSeconds": duration_seconds,
     }
     if policy:
-        params["Policy"] = json.dumps(policy, separators=(",", ":"))
+        params["Policy"] = compact_text(policy)
     answer = _call("assume_role_with_saml", role=role_arn, unsigned=True, **params)
     return _credentials(answer, arn=answer["AssumedRoleUser"]["Arn"], method="saml")
 
