@@ -30,9 +30,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
-from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 from django_otp_webauthn.models import WebAuthnCredential
 
@@ -65,13 +63,9 @@ class Listed:
     kept_because: str  # why it cannot be removed, "" when it can
 
 
-def owned(user: Any) -> QuerySet[WebAuthnCredential]:
-    return WebAuthnCredential.objects.filter(user=user, confirmed=True)
-
-
 def own_or_404(user: Any, pk: int) -> WebAuthnCredential:
     """The person's own passkey ``pk``; anyone else's answers like a missing one."""
-    credential = owned(user).filter(pk=pk).first()
+    credential = policy.passkeys(user).filter(pk=pk).first()
     if credential is None:
         raise Http404("no such passkey")
     return credential
@@ -88,12 +82,12 @@ def label(credential: WebAuthnCredential) -> str:
 
 def keeps_last(user: Any) -> bool:
     """Whether policy wants this person to keep at least one passkey."""
-    return bool(settings.BROKER_STAFF_REQUIRE_WEBAUTHN and user.is_staff)
+    return bool(user.is_staff) and policy.staff_level(user) == policy.WEBAUTHN
 
 
 def listed(request: HttpRequest) -> list[Listed]:
     user = request.user
-    credentials = list(owned(user).order_by("created_at", "pk"))
+    credentials = list(policy.passkeys(user).order_by("created_at", "pk"))
     current = getattr(user, "otp_device", None)
     only_one = len(credentials) == 1
     kept = STAFF_LAST if only_one and keeps_last(user) else ""
@@ -119,12 +113,12 @@ def remove(*, request: HttpRequest, pk: int) -> int:
     Raises ``Http404`` when it is not theirs (or is gone), ``Refused`` when policy keeps it.
     """
     user = request.user
-    held = list(owned(user).select_for_update().values_list("pk", flat=True))
+    held = list(policy.passkeys(user).select_for_update().values_list("pk", flat=True))
     if pk not in held:
         raise Http404("no such passkey")
     if len(held) == 1 and keeps_last(user):
         raise Refused(STAFF_LAST)
-    owned(user).filter(pk=pk).delete()
+    policy.passkeys(user).filter(pk=pk).delete()
     left = len(held) - 1
     audit.record_request(
         REMOVED,

@@ -20,6 +20,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -82,8 +83,13 @@ def has_totp(user: object) -> bool:
     return TOTPDevice.objects.devices_for_user(user, confirmed=True).exists()
 
 
+def passkeys(user: object) -> QuerySet[WebAuthnCredential]:
+    """The person's confirmed passkeys: what verifies them, and what their MFA page lists."""
+    return WebAuthnCredential.objects.filter(user=user, confirmed=True)
+
+
 def has_passkey(user: object) -> bool:
-    return WebAuthnCredential.objects.filter(user=user, confirmed=True).exists()
+    return passkeys(user).exists()
 
 
 def has_device(user: object) -> bool:
