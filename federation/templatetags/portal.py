@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import template
 
 from broker.labels import method_words
+from federation.models import WEB_IDENTITY
 
 register = template.Library()
 
@@ -12,6 +13,12 @@ register = template.Library()
 @register.filter
 def method_label(method: str) -> str:
     return method_words(method)
+
+
+@register.filter
+def wants_id_token(role: object, has_id_token: bool) -> bool:
+    """A web-identity role seen by a sign-in without its own ID token: shown, but not usable here."""
+    return getattr(role, "method", "") == WEB_IDENTITY and not has_id_token
 
 
 @register.filter
