@@ -151,17 +151,9 @@ def _request_for(client: Client):  # type: ignore[no-untyped-def]
 
 def test_revoking_issued_sessions_after_the_window_does_nothing_until_verified(admin, clock, aws):
     """The issuance list's "Revoke these sessions" is the role revocation by another door: same bar."""
-    from datetime import timedelta
+    from tests.test_admin_readable import issuance
 
-    from django.utils import timezone
-
-    from federation.models import Issuance
-
-    role = Role.objects.get(alias="prod-developer")
-    live = Issuance.objects.create(
-        username="alice", role=role, role_alias=role.alias, method=role.method, purpose="portal",
-        access_key_id="ASIAEXAMPLE", expires_at=timezone.now() + timedelta(minutes=30),
-    )  # fmt: skip
+    live = issuance("prod-developer", minutes_left=30)
     form = {"action": "revoke_issued_sessions", "_selected_action": [live.pk], "confirm": "yes"}
     clock(301)
     answer = admin.post("/admin/federation/issuance/", form, HTTP_REFERER="http://testserver/admin/")
